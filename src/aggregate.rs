@@ -1,0 +1,146 @@
+//! Per-file pre-aggregation: a worker folds a file's records into facts before
+//! anything enters the dataflow.
+//!
+//! Each text field is hashed to its [`TextKey`] as the row is read, so a row
+//! costs a few hashes and hash-map updates and no allocation; a text is copied
+//! once per file, into the dictionary entries. A file's facts are held back
+//! until the whole file is read, because a file over the reject rate is refused
+//! whole.
+
+use std::collections::HashMap;
+
+use foldhash::fast::RandomState;
+
+use crate::dataflow::diff::Funnel;
+use crate::dataflow::{text_key, InteractionInputs, TextKey};
+use crate::formats::fields::hour_of_day;
+use crate::records::{price_band, EventKind, Interaction};
+
+type Map<K, V> = HashMap<K, V, RandomState>;
+
+/// The interaction facts of one file (see [`InteractionInputs`] for their meaning).
+#[derive(Default)]
+pub struct InteractionFacts {
+    names: Map<TextKey, Box<str>>,
+    user: Map<TextKey, Funnel>,
+    session: Map<TextKey, Funnel>,
+    other_type_user: Map<(TextKey, TextKey), i64>,
+    other_type_session: Map<(TextKey, TextKey), i64>,
+    category: Map<(TextKey, TextKey), i64>,
+    code_price: Map<(TextKey, i64), i64>,
+    code_band: Map<(TextKey, u8), Funnel>,
+    user_code_brand: Map<(TextKey, TextKey, TextKey), i64>,
+    brand: Map<TextKey, Funnel>,
+    brand_buyer: Map<(TextKey, TextKey), i64>,
+    hour: [Funnel; 24],
+}
+
+impl InteractionFacts {
+    pub fn add(&mut self, event: &Interaction<'_>) {
+        let kind = EventKind::of(event.event_type);
+        let funnel = Funnel::of(kind, event.price_cents);
+        let event_type = self.name(event.event_type);
+        let user = self.name(event.user);
+        let category_id = self.name(event.category_id);
+        let code = self.name(event.category_code);
+        let brand = self.name(event.brand);
+        // Sessions are only ever counted, never shown: they need no dictionary entry.
+        let session = text_key(event.session);
+
+        self.user.entry(user).or_default().add(&funnel);
+        self.session.entry(session).or_default().add(&funnel);
+        if kind == EventKind::Other {
+            *self.other_type_user.entry((event_type, user)).or_default() += 1;
+            *self.other_type_session.entry((event_type, session)).or_default() += 1;
+        }
+        *self.category.entry((category_id, code)).or_default() += 1;
+        *self.code_price.entry((code, event.price_cents)).or_default() += 1;
+        self.code_band.entry((code, price_band(event.price_cents))).or_default().add(&funnel);
+        *self.user_code_brand.entry((user, code, brand)).or_default() += 1;
+        if !event.brand.is_empty() {
+            self.brand.entry(brand).or_default().add(&funnel);
+            if kind == EventKind::Purchase {
+                *self.brand_buyer.entry((brand, user)).or_default() += 1;
+            }
+        }
+        self.hour[hour_of_day(event.time) as usize].add(&funnel);
+    }
+
+    /// The key of a text a report may show, remembering the text.
+    fn name(&mut self, text: &str) -> TextKey {
+        let key = text_key(text);
+        self.names.entry(key).or_insert_with(|| text.into());
+        key
+    }
+
+    /// Adds another file's facts into these: a worker merges the accepted files of
+    /// an epoch, so a key shared by several files enters the dataflow once.
+    pub fn absorb(&mut self, other: InteractionFacts) {
+        macro_rules! absorb {
+            ($($name:ident),+) => {
+                $(for (key, value) in other.$name {
+                    *self.$name.entry(key).or_default() += value;
+                })+
+            };
+        }
+        absorb!(user, session, other_type_user, other_type_session, category, code_price, code_band, user_code_brand, brand, brand_buyer);
+        for (key, text) in other.names {
+            self.names.entry(key).or_insert(text);
+        }
+        for (hour, funnel) in self.hour.iter_mut().zip(other.hour) {
+            *hour += funnel;
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// Hands the facts to the dataflow, calling `pause` every so often so the
+    /// worker can drain its queues while a large file is fed.
+    pub fn feed(self, inputs: &mut InteractionInputs, mut pause: impl FnMut()) {
+        tracing::debug!(
+            names = self.names.len(),
+            users = self.user.len(),
+            sessions = self.session.len(),
+            user_code_brand = self.user_code_brand.len(),
+            "feeding facts"
+        );
+        let mut fed = 0usize;
+        let mut tick = || {
+            fed += 1;
+            if fed % 100_000 == 0 {
+                pause();
+            }
+        };
+        macro_rules! feed {
+            ($name:ident, $convert:expr) => {
+                for (data, diff) in self.$name {
+                    inputs.$name.update(data, $convert(diff));
+                    tick();
+                }
+            };
+        }
+        let count = |n: i64| n as isize;
+        let sums = |f: Funnel| f;
+        feed!(user, sums);
+        feed!(session, sums);
+        feed!(other_type_user, count);
+        feed!(other_type_session, count);
+        feed!(category, count);
+        feed!(code_price, count);
+        feed!(code_band, sums);
+        feed!(user_code_brand, count);
+        feed!(brand, sums);
+        feed!(brand_buyer, count);
+        for (key, text) in self.names {
+            inputs.names.update((key, text.into_string()), 1);
+            tick();
+        }
+        for (hour, funnel) in self.hour.into_iter().enumerate() {
+            if funnel.events != 0 {
+                inputs.hour.update(hour as u8, funnel);
+            }
+        }
+    }
+}

@@ -1,0 +1,269 @@
+//! The command line (SPEC §1). Exit status: 0 success, 2 usage error, 1 anything else.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::engine::{self, Job, RunSummary};
+use crate::formats::Format;
+use crate::gen::{generate_rees46, GenOptions};
+use crate::reports::ReportParams;
+use crate::sources::{discover, plan_epochs};
+
+#[derive(Parser, Debug)]
+#[command(name = "cartflow", version, about = "Incremental retail and e-commerce reports from files, on timely and differential dataflow")]
+#[command(propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+
+    /// Print only warnings and errors; no progress bar or summary.
+    #[arg(long, global = true)]
+    quiet: bool,
+
+    /// How log lines on stderr look.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Generate a sample, run every report on it and print a few of them.
+    Demo(DemoArgs),
+    /// Generate sample input files shaped like a real export.
+    Gen(GenArgs),
+    /// Apply input files, write every report, and exit.
+    Run(RunArgs),
+    /// Measure throughput, incremental update time and peak memory.
+    Bench(crate::bench::BenchArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Where the sample data and the reports go.
+    #[arg(long, default_value = "cartflow-demo")]
+    pub out: PathBuf,
+    /// Events to generate.
+    #[arg(long, default_value_t = 200_000)]
+    pub events: u64,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+#[derive(Args, Debug)]
+struct GenArgs {
+    /// Input format to generate.
+    #[arg(long, value_enum)]
+    format: Format,
+    /// Rows in all, over every file.
+    #[arg(long, default_value_t = 1_000_000)]
+    events: u64,
+    /// Random seed: the same seed gives byte-identical files.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Number of files, split by time.
+    #[arg(long, default_value_t = 1)]
+    files: usize,
+    /// Directory to write the files to.
+    #[arg(long)]
+    out: PathBuf,
+    /// Write gzip-compressed `.csv.gz` files.
+    #[arg(long)]
+    gzip: bool,
+}
+
+#[derive(Args, Debug)]
+struct RunArgs {
+    /// Input files or directories (a directory's files, by the name rules of `watch`).
+    #[arg(long, required = true, num_args = 1..)]
+    input: Vec<PathBuf>,
+    /// Format of the input files.
+    #[arg(long, value_enum)]
+    format: Format,
+    /// Directory to write reports to.
+    #[arg(long)]
+    out: PathBuf,
+    /// Apply each file as its own epoch instead of all files in one.
+    #[arg(long)]
+    epoch_per_file: bool,
+    /// Files to apply afterwards as one more epoch (used by `cartflow bench`).
+    #[arg(long, hide = true, num_args = 1..)]
+    then: Vec<PathBuf>,
+    #[command(flatten)]
+    engine: EngineArgs,
+}
+
+/// Options shared by every command that runs the dataflow.
+#[derive(Args, Debug, Clone)]
+pub struct EngineArgs {
+    /// Worker threads in this process [default: the number of cores].
+    #[arg(short, long)]
+    pub workers: Option<usize>,
+    /// Leaderboard length.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    /// Rows per group in per-group rankings.
+    #[arg(long, default_value_t = 3)]
+    pub per_group: usize,
+    /// Refuse a file whole when more than this share of its rows is rejected.
+    #[arg(long, default_value_t = 0.05)]
+    pub max_reject_rate: f64,
+}
+
+impl EngineArgs {
+    pub fn workers(&self) -> usize {
+        self.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1)
+    }
+
+    fn check(&self) -> Result<()> {
+        if !(0.0..=1.0).contains(&self.max_reject_rate) {
+            bail!("--max-reject-rate must be between 0 and 1, not {}", self.max_reject_rate);
+        }
+        if self.workers == Some(0) {
+            bail!("--workers must be at least 1");
+        }
+        Ok(())
+    }
+
+    pub fn params(&self) -> ReportParams {
+        ReportParams { top: self.top, per_group: self.per_group }
+    }
+}
+
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    init_logging(cli.log_format, cli.quiet);
+    // A panicking worker would leave its peers waiting for it forever: end the
+    // whole process instead, after the usual panic message.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        default_hook(info);
+        std::process::exit(1);
+    }));
+    match execute(cli) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("cartflow: error: {}", format!("{e:#}").replace('\n', " "));
+            1
+        }
+    }
+}
+
+fn init_logging(format: LogFormat, quiet: bool) {
+    let level = if quiet { tracing::Level::WARN } else { tracing::Level::INFO };
+    let builder = tracing_subscriber::fmt().with_writer(std::io::stderr).with_max_level(level)
+        .with_target(false)
+        .with_ansi(std::io::stderr().is_terminal());
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+fn execute(cli: Cli) -> Result<()> {
+    let quiet = cli.quiet;
+    match cli.command {
+        Command::Demo(args) => crate::demo::demo(&args, quiet),
+        Command::Bench(args) => crate::bench::bench(&args),
+        Command::Gen(args) => {
+            let options = GenOptions { events: args.events, seed: args.seed, files: args.files.max(1), out: args.out, gzip: args.gzip };
+            let started = Instant::now();
+            let summary = match args.format {
+                Format::Rees46 => generate_rees46(&options)?,
+            };
+            if !quiet {
+                let seconds = started.elapsed().as_secs_f64();
+                println!(
+                    "wrote {} events in {} files ({:.1} MB) to {} in {seconds:.2}s",
+                    summary.events,
+                    summary.files.len(),
+                    summary.bytes as f64 / 1e6,
+                    options.out.display()
+                );
+            }
+            Ok(())
+        }
+        Command::Run(args) => {
+            args.engine.check()?;
+            let mut groups = vec![discover(&args.input)?];
+            if !args.then.is_empty() {
+                groups.push(discover(&args.then)?);
+            }
+            let job = Job {
+                epochs: plan_epochs(groups, args.epoch_per_file)?,
+                format: args.format,
+                out_dir: args.out,
+                workers: args.engine.workers(),
+                params: args.engine.params(),
+                max_reject_rate: args.engine.max_reject_rate,
+            };
+            let out_dir = job.out_dir.clone();
+            let summary = run_with_progress(job, quiet)?;
+            if !quiet {
+                print_summary(&summary, &out_dir);
+            }
+            Ok(())
+        }
+    }
+}
+
+/// Runs a job, drawing a progress bar over the input bytes on a terminal.
+pub fn run_with_progress(job: Job, quiet: bool) -> Result<RunSummary> {
+    let total: u64 = job.epochs.iter().flat_map(|e| &e.files).map(|f| f.size).sum();
+    let bytes_read = Arc::new(AtomicU64::new(0));
+    let show = !quiet && std::io::stderr().is_terminal();
+    let done = Arc::new(AtomicBool::new(false));
+    let drawer = show.then(|| {
+        let (bytes_read, done) = (Arc::clone(&bytes_read), Arc::clone(&done));
+        std::thread::spawn(move || {
+            let bar = indicatif::ProgressBar::new(total);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{spinner} reading {bytes}/{total_bytes} ({bytes_per_sec}, {eta}) {wide_bar}")
+                    .expect("a valid progress template"),
+            );
+            while !done.load(Ordering::Relaxed) {
+                bar.set_position(bytes_read.load(Ordering::Relaxed).min(total));
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            bar.finish_and_clear();
+        })
+    });
+    let result = engine::run(job, Arc::clone(&bytes_read));
+    done.store(true, Ordering::Relaxed);
+    if let Some(drawer) = drawer {
+        let _ = drawer.join();
+    }
+    result
+}
+
+fn print_summary(summary: &RunSummary, out_dir: &std::path::Path) {
+    let rows: u64 = summary.quality.iter().map(|q| q.rows).sum();
+    let accepted: u64 = summary.quality.iter().map(|q| q.accepted).sum();
+    let refused = summary.quality.iter().filter(|q| q.rows > 0 && q.accepted == 0 && q.rejected == q.rows).count();
+    let seconds: f64 = summary.epochs.iter().map(|e| e.seconds).sum();
+    let duplicates: usize = summary.epochs.iter().map(|e| e.duplicates.len()).sum();
+    println!(
+        "applied {} files in {} epochs: {rows} rows, {accepted} accepted, {} rejected, {refused} files refused, {duplicates} duplicates skipped, {seconds:.2}s",
+        summary.quality.len(),
+        summary.epochs.len(),
+        rows - accepted,
+    );
+    println!("reports in {}", out_dir.display());
+}

@@ -1,0 +1,84 @@
+//! Differences that carry sums: a record's diff holds its running totals, so
+//! differential adds them up exactly where it consolidates, with no extra state.
+
+use differential_dataflow::difference::{Abelian, IsZero, Monoid, Multiply, Semigroup};
+use serde::{Deserialize, Serialize};
+
+/// Declares a struct of `i64` sums and makes it a differential difference type.
+macro_rules! sums {
+    ($(#[$meta:meta])* $name:ident { $($field:ident),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        pub struct $name { $(pub $field: i64),+ }
+
+        impl IsZero for $name {
+            fn is_zero(&self) -> bool { $(self.$field == 0)&&+ }
+        }
+        impl Semigroup for $name {
+            fn plus_equals(&mut self, other: &Self) { $(self.$field += other.$field;)+ }
+        }
+        impl Monoid for $name {
+            fn zero() -> Self { Self::default() }
+        }
+        impl Abelian for $name {
+            fn negate(&mut self) { $(self.$field = -self.$field;)+ }
+        }
+        impl Multiply<isize> for $name {
+            type Output = Self;
+            fn multiply(self, times: &isize) -> Self { Self { $($field: self.$field * *times as i64),+ } }
+        }
+        impl $name {
+            /// Adds `other` into `self`; the same as `plus_equals`, for pre-aggregation.
+            pub fn add(&mut self, other: &Self) { $(self.$field += other.$field;)+ }
+        }
+        impl std::ops::AddAssign for $name {
+            fn add_assign(&mut self, other: Self) { self.add(&other) }
+        }
+    };
+}
+
+sums! {
+    /// Events along the shopping funnel; `events` counts every type, revenue is
+    /// the sum of purchase prices.
+    Funnel { events, views, carts, removes, purchases, revenue_cents }
+}
+
+sums! {
+    /// Counts that reports join on one key: events, and distinct users and sessions.
+    EventTotals { events, users, sessions }
+}
+
+sums! {
+    /// A price distribution's count and total, for averages.
+    PriceTotals { events, total_cents }
+}
+
+sums! {
+    /// Per-session facts summed over all sessions.
+    SessionTotals { sessions, events, cart_sessions, purchase_sessions }
+}
+
+impl Funnel {
+    /// Events of each standard type, by type name.
+    pub fn by_type(&self) -> [(&'static str, i64); 4] {
+        [("view", self.views), ("cart", self.carts), ("remove_from_cart", self.removes), ("purchase", self.purchases)]
+    }
+
+    /// One event of the given kind at the given price.
+    pub fn of(kind: crate::records::EventKind, price_cents: i64) -> Funnel {
+        use crate::records::EventKind::*;
+        Funnel {
+            events: 1,
+            views: i64::from(kind == View),
+            carts: i64::from(kind == Cart),
+            removes: i64::from(kind == RemoveFromCart),
+            purchases: i64::from(kind == Purchase),
+            revenue_cents: if kind == Purchase { price_cents } else { 0 },
+        }
+    }
+}
+
+sums! {
+    /// A brand's funnel and its distinct buyers.
+    BrandTotals { events, views, carts, purchases, revenue_cents, buyers }
+}

@@ -1,0 +1,132 @@
+//! The differential side of cartflow: the input collections every report reads,
+//! and the few operators reports share.
+//!
+//! Rows never enter the dataflow one by one. Each worker pre-aggregates a file
+//! into "facts" (see [`crate::aggregate`]): a key and a count or a sum, so what
+//! crosses workers is proportional to the distinct keys of a file, not its rows.
+//!
+//! Text is carried as a 64-bit [`TextKey`]: sorting and exchanging 8 bytes is
+//! several times cheaper than strings, and it needs no allocation per row. The
+//! [`Dictionary`] maps keys back to text, and reports look up only the rows
+//! they show.
+
+pub mod diff;
+pub mod topk;
+
+use std::cmp::Ordering;
+
+use differential_dataflow::input::{Input, InputSession};
+use differential_dataflow::operators::arrange::{Arranged, TraceAgent};
+use differential_dataflow::trace::implementations::ValSpine;
+use differential_dataflow::{ExchangeData, VecCollection};
+use serde::{Deserialize, Serialize};
+use timely::dataflow::Scope;
+
+use diff::Funnel;
+
+/// Logical time: the epoch number. Epoch 1 is the first set of files applied.
+pub type Time = u64;
+
+/// A collection at epoch granularity, counted by `isize` unless it carries sums.
+pub type Coll<'s, D, R = isize> = VecCollection<'s, Time, D, R>;
+
+/// A text value by its 64-bit xxh3 hash; the empty text is 0.
+///
+/// xxh3 is a fixed algorithm, so keys are the same in every process and every
+/// build. Two texts share a key with probability about n²/2⁶⁵ (10⁻⁶ at ten
+/// million distinct texts).
+pub type TextKey = u64;
+
+/// The key of a text.
+pub fn text_key(text: &str) -> TextKey {
+    if text.is_empty() {
+        0
+    } else {
+        xxhash_rust::xxh3::xxh3_64(text.as_bytes()).max(1)
+    }
+}
+
+/// The key of the empty text.
+pub const EMPTY: TextKey = 0;
+
+/// Every text a report may show, by key, arranged once and shared by all reports.
+pub type Dictionary<'s> = Arranged<'s, TraceAgent<ValSpine<TextKey, String, Time, isize>>>;
+
+/// Replaces the key of each row by its text.
+pub fn resolve<'s, V: ExchangeData>(rows: Coll<'s, (TextKey, V)>, dictionary: &Dictionary<'s>) -> Coll<'s, (String, V)> {
+    rows.join_core(dictionary.clone(), |_key, value, text: &String| Some((text.clone(), value.clone())))
+}
+
+/// Declares the fact collections: one input session per fact on the feeding side,
+/// and the matching collection on the dataflow side.
+macro_rules! facts {
+    ($inputs:ident, $collections:ident { $($(#[$doc:meta])* $name:ident: $data:ty, $diff:ty;)+ }) => {
+        /// Where a worker feeds its pre-aggregated facts.
+        pub struct $inputs { $(pub $name: InputSession<Time, $data, $diff>,)+ }
+
+        /// The facts as collections, for reports to read.
+        #[derive(Clone)]
+        pub struct $collections<'s> { $($(#[$doc])* pub $name: Coll<'s, $data, $diff>,)+ }
+
+        impl $inputs {
+            pub fn new<'s>(scope: Scope<'s, Time>) -> ($inputs, $collections<'s>) {
+                $(let $name = scope.new_collection::<$data, $diff>();)+
+                let mut inputs = $inputs { $($name: $name.0,)+ };
+                // Epoch 1 is the first epoch with data; time 0 stays empty.
+                inputs.advance_to(1);
+                (inputs, $collections { $($name: $name.1,)+ })
+            }
+
+            pub fn advance_to(&mut self, time: Time) {
+                $(self.$name.advance_to(time);)+
+            }
+
+            pub fn flush(&mut self) {
+                $(self.$name.flush();)+
+            }
+        }
+    };
+}
+
+facts!(InteractionInputs, Interactions {
+    /// (text key, text) for every event type, user, category id, code and brand read
+    names: (TextKey, String), isize;
+    /// (user_id, funnel over all the user's events)
+    user: TextKey, Funnel;
+    /// (user_session, funnel over all the session's events)
+    session: TextKey, Funnel;
+    /// ((event_type, user_id), events), for event types outside the standard four
+    other_type_user: (TextKey, TextKey), isize;
+    /// ((event_type, user_session), events), for event types outside the standard four
+    other_type_session: (TextKey, TextKey), isize;
+    /// ((category_id, category_code), events)
+    category: (TextKey, TextKey), isize;
+    /// ((category_code, price in cents), events)
+    code_price: (TextKey, i64), isize;
+    /// ((category_code, price band), funnel)
+    code_band: (TextKey, u8), Funnel;
+    /// ((user_id, category_code, brand), events)
+    user_code_brand: (TextKey, TextKey, TextKey), isize;
+    /// (brand, funnel), for non-empty brands
+    brand: TextKey, Funnel;
+    /// ((brand, user_id), purchases), for non-empty brands
+    brand_buyer: (TextKey, TextKey), isize;
+    /// (hour of day, funnel)
+    hour: u8, Funnel;
+});
+
+/// Orders its value in reverse, for report columns sorted descending.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Desc<T>(pub T);
+
+impl<T: Ord> PartialOrd for Desc<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<T: Ord> Ord for Desc<T> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        other.0.cmp(&self.0)
+    }
+}

@@ -1,0 +1,53 @@
+//! `cartflow demo`: a first run for a new user, with nothing to prepare.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+
+use crate::cli::{run_with_progress, DemoArgs};
+use crate::engine::Job;
+use crate::formats::Format;
+use crate::gen::{generate_rees46, GenOptions};
+use crate::sources::{discover, plan_epochs};
+
+pub fn demo(args: &DemoArgs, quiet: bool) -> Result<()> {
+    let data_dir = args.out.join("data");
+    let report_dir = args.out.join("reports");
+    let generated = generate_rees46(&GenOptions { events: args.events, seed: 42, files: 4, out: data_dir.clone(), gzip: false })?;
+    let job = Job {
+        epochs: plan_epochs(vec![discover(std::slice::from_ref(&data_dir))?], false)?,
+        format: Format::Rees46,
+        out_dir: report_dir.clone(),
+        workers: args.engine.workers(),
+        params: args.engine.params(),
+        max_reject_rate: args.engine.max_reject_rate,
+    };
+    let workers = job.workers;
+    let summary = run_with_progress(job, quiet)?;
+    let seconds: f64 = summary.epochs.iter().map(|e| e.seconds).sum();
+
+    println!("cartflow demo: {} clickstream events in {} files, {workers} workers, {seconds:.2}s\n", generated.events, generated.files.len());
+    show(&report_dir, "event_counts", "Events by type", usize::MAX)?;
+    show(&report_dir, "top_categories", "Most active categories", 5)?;
+    show(&report_dir, "brand_funnel", "Brands by revenue", 5)?;
+    show(&report_dir, "session_summary", "Sessions", 1)?;
+    println!("sample data:  {}", data_dir.display());
+    println!("all reports:  {}  (per-user preferences in user_preferences/part-*.csv)", report_dir.display());
+    println!("next: cartflow run --input {} --format rees46 --out <dir>", data_dir.display());
+    Ok(())
+}
+
+/// Prints the first `rows` rows of a written report as an aligned table.
+fn show(report_dir: &Path, report: &str, title: &str, rows: usize) -> Result<()> {
+    let path = report_dir.join(format!("{report}.csv"));
+    let mut reader = csv::Reader::from_path(&path).with_context(|| format!("report {}: cannot read it", path.display()))?;
+    let mut table = Table::new();
+    table.load_style(UTF8_FULL_CONDENSED);
+    table.set_header(reader.headers()?.iter());
+    for record in reader.records().take(rows) {
+        table.add_row(record?.iter());
+    }
+    println!("{title} ({report}.csv)\n{table}\n");
+    Ok(())
+}

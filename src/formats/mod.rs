@@ -1,0 +1,283 @@
+//! Input formats: from a file's bytes to cartflow records (SPEC §2, §8, §9).
+//!
+//! A file is read once, row by row, into a reused buffer. Each format maps the
+//! header onto its fields by name, then turns every row into records or a
+//! [`RowError`] that says why the row was rejected.
+
+pub mod fields;
+pub mod rees46;
+
+use std::fs::File;
+use std::io::{self, BufReader, Read};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::records::Interaction;
+
+/// The formats `--format` accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+pub enum Format {
+    /// Multi-category store clickstream: event_time,event_type,product_id,...
+    Rees46,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Rees46 => "rees46",
+        }
+    }
+}
+
+/// A file's header, matched by name: case-insensitive, surrounding spaces ignored.
+pub struct Columns {
+    names: Vec<String>,
+}
+
+impl Columns {
+    fn new(header: &csv::ByteRecord) -> Self {
+        let names = header
+            .iter()
+            .enumerate()
+            .map(|(i, raw)| {
+                let raw = if i == 0 { raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw) } else { raw };
+                String::from_utf8_lossy(raw).trim().to_ascii_lowercase()
+            })
+            .collect();
+        Columns { names }
+    }
+
+    pub fn optional(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| n == name)
+    }
+
+    pub fn required(&self, name: &str) -> Result<usize, String> {
+        self.optional(name).ok_or_else(|| format!("no `{name}` column in the header"))
+    }
+}
+
+/// One data row, validated lazily: fields are decoded and trimmed as asked for.
+pub struct Row<'r> {
+    record: &'r csv::ByteRecord,
+}
+
+impl<'r> Row<'r> {
+    fn text(&self, index: usize, name: &str) -> Result<&'r str, RowError> {
+        let bytes = self.record.get(index).unwrap_or_default();
+        std::str::from_utf8(bytes)
+            .map(str::trim)
+            .map_err(|_| RowError::new("invalid UTF-8", format!("in {name}")))
+    }
+
+    /// A field that must not be empty (SPEC §9: an empty required field rejects the row).
+    pub fn required(&self, index: usize, name: &'static str) -> Result<&'r str, RowError> {
+        let text = self.text(index, name)?;
+        if text.is_empty() {
+            return Err(RowError::new("missing required field", name));
+        }
+        Ok(text)
+    }
+
+    /// A field that may be empty or absent from the file altogether.
+    pub fn optional(&self, index: Option<usize>) -> Result<&'r str, RowError> {
+        index.map_or(Ok(""), |i| self.text(i, "a text field"))
+    }
+}
+
+/// Why a row was rejected: a stable `kind` that `_quality.csv` counts, and the detail
+/// `_rejects/` shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowError {
+    pub kind: &'static str,
+    pub detail: String,
+}
+
+impl RowError {
+    pub fn new(kind: &'static str, detail: impl Into<String>) -> Self {
+        RowError { kind, detail: detail.into() }
+    }
+
+    /// A field whose text does not parse: names the field, the problem and the text.
+    pub fn field(name: &'static str, why: &str, text: &str) -> Self {
+        RowError { kind: unparsable_kind(name), detail: format!("{why}: {text:?}") }
+    }
+}
+
+fn unparsable_kind(name: &str) -> &'static str {
+    match name {
+        "price" | "unit_price" => "unparsable price",
+        "quantity" => "unparsable quantity",
+        _ => "unparsable time",
+    }
+}
+
+/// Everything one format reads from a row.
+pub enum Layout {
+    Rees46(rees46::Rees46Layout),
+}
+
+impl Layout {
+    fn for_header(format: Format, columns: &Columns) -> Result<Layout, String> {
+        match format {
+            Format::Rees46 => rees46::Rees46Layout::from_header(columns).map(Layout::Rees46),
+        }
+    }
+}
+
+/// What reading a file's rows produced, before any of it is applied.
+#[derive(Debug, Default)]
+pub struct Scan {
+    /// Data rows: records, not counting the header or blank lines.
+    pub rows: u64,
+    pub rejects: Vec<Reject>,
+}
+
+/// A rejected row: where it starts, why, and where its bytes are in the
+/// (decompressed) file so that `_rejects/` can quote it.
+#[derive(Clone, Debug)]
+pub struct Reject {
+    pub line: u64,
+    pub error: RowError,
+    bytes: (u64, u64),
+    pub raw: String,
+}
+
+/// A file that cannot be read as its format at all: it is refused whole (SPEC §8).
+#[derive(Debug)]
+pub struct Unreadable {
+    pub reason: String,
+    pub rows: u64,
+}
+
+/// Reads every row of `path` as `format`, handing each good record to `on_record`.
+/// Bad rows are collected with their line and reason; a file that cannot be read
+/// as the format comes back as [`Unreadable`].
+pub fn scan_file(
+    path: &Path,
+    format: Format,
+    bytes_read: &AtomicU64,
+    mut on_record: impl FnMut(&Interaction<'_>),
+) -> Result<Scan, Unreadable> {
+    let unreadable = |reason: String, rows| Unreadable { reason, rows };
+    let input = open(path, bytes_read).map_err(|e| unreadable(format!("cannot open: {e}"), 0))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .buffer_capacity(1 << 20)
+        .from_reader(input);
+    let mut record = csv::ByteRecord::new();
+    match reader.read_byte_record(&mut record) {
+        Ok(true) => {}
+        Ok(false) => return Err(unreadable("empty file: no header row".into(), 0)),
+        Err(e) => return Err(unreadable(describe_csv_error(&e), 0)),
+    }
+    let columns = Columns::new(&record);
+    let width = record.len();
+    let layout = match Layout::for_header(format, &columns) {
+        Ok(layout) => layout,
+        Err(why) => {
+            let rows = count_remaining_rows(&mut reader, &mut record);
+            return Err(unreadable(format!("not a {} file: {why}", format.name()), rows));
+        }
+    };
+
+    let mut scan = Scan::default();
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(unreadable(describe_csv_error(&e), scan.rows)),
+        }
+        scan.rows += 1;
+        let outcome = if record.len() != width {
+            Err(RowError::new("wrong field count", format!("expected {width} fields, found {}", record.len())))
+        } else {
+            let row = Row { record: &record };
+            match &layout {
+                Layout::Rees46(layout) => layout.parse(&row).map(|event| on_record(&event)),
+            }
+        };
+        if let Err(error) = outcome {
+            let start = record.position().expect("csv records carry their position");
+            scan.rejects.push(Reject {
+                line: start.line(),
+                error,
+                bytes: (start.byte(), reader.position().byte()),
+                raw: String::new(),
+            });
+        }
+    }
+    if !scan.rejects.is_empty() {
+        quote_rejected_rows(path, &mut scan.rejects)
+            .map_err(|e| unreadable(format!("cannot re-read rejected rows: {e}"), scan.rows))?;
+    }
+    Ok(scan)
+}
+
+/// Opens a file, decompressing `.gz`, counting the bytes read from disk.
+fn open<'a>(path: &Path, bytes_read: &'a AtomicU64) -> io::Result<Box<dyn Read + 'a>> {
+    let file = CountingReader { inner: File::open(path)?, counter: bytes_read };
+    if path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("gz")) {
+        Ok(Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 16, file))))
+    } else {
+        Ok(Box::new(file))
+    }
+}
+
+struct CountingReader<'a, R> {
+    inner: R,
+    counter: &'a AtomicU64,
+}
+
+impl<R: Read> Read for CountingReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.counter.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+fn count_remaining_rows<R: Read>(reader: &mut csv::Reader<R>, record: &mut csv::ByteRecord) -> u64 {
+    let mut rows = 0;
+    while let Ok(true) = reader.read_byte_record(record) {
+        rows += 1;
+    }
+    rows
+}
+
+fn describe_csv_error(error: &csv::Error) -> String {
+    match error.kind() {
+        csv::ErrorKind::Io(e) => format!("cannot read: {e}"),
+        _ => format!("cannot read as CSV: {error}"),
+    }
+}
+
+/// Rejected rows are rare, so rather than keep every row's raw bytes while reading,
+/// the file is read a second time and only the rejected byte ranges are kept.
+fn quote_rejected_rows(path: &Path, rejects: &mut [Reject]) -> io::Result<()> {
+    let ignored = AtomicU64::new(0);
+    let mut input = open(path, &ignored)?;
+    let mut offset = 0u64;
+    let mut buffer = vec![0u8; 1 << 16];
+    let mut raw = Vec::new();
+    for reject in rejects.iter_mut() {
+        let (start, end) = reject.bytes;
+        raw.clear();
+        while offset < end {
+            let want = buffer.len().min((end - offset) as usize);
+            let n = input.read(&mut buffer[..want])?;
+            if n == 0 {
+                break;
+            }
+            let chunk_start = offset;
+            offset += n as u64;
+            let from = start.saturating_sub(chunk_start).min(n as u64) as usize;
+            raw.extend_from_slice(&buffer[from..n]);
+        }
+        while matches!(raw.last(), Some(b'\n' | b'\r')) {
+            raw.pop();
+        }
+        reject.raw = String::from_utf8_lossy(&raw).into_owned();
+    }
+    Ok(())
+}

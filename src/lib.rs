@@ -1,0 +1,26 @@
+//! cartflow: retail and e-commerce files in, incremental business reports out.
+//!
+//! Data flows one way through the modules:
+//!
+//! ```text
+//! sources ─▶ formats ─▶ records ─▶ aggregate ─▶ dataflow ─▶ reports ─▶ sinks
+//! (which     (bytes to   (typed     (per-file    (fact       (one module  (CSV files,
+//!  files,     fields,     rows)      facts per    collections  per report)  quality,
+//!  epochs)    rejects)               worker)      on timely)               epochs)
+//! ```
+//!
+//! [`engine`] runs that pipeline on timely workers; [`cli`] is the command line.
+
+pub mod aggregate;
+pub mod cli;
+pub mod dataflow;
+pub mod bench;
+pub mod demo;
+pub mod engine;
+pub mod formats;
+pub mod gen;
+pub mod ingest;
+pub mod records;
+pub mod reports;
+pub mod sinks;
+pub mod sources;

@@ -1,0 +1,54 @@
+//! `engaged_users`
+//!
+//! ```sql
+//! SELECT category_code, brand, rank, user_id, interactions FROM (
+//!   SELECT category_code, brand, user_id, count(*) AS interactions,
+//!          row_number() OVER (PARTITION BY category_code, brand
+//!                             ORDER BY count(*) DESC, user_id) AS rank
+//!   FROM interactions WHERE brand <> '' GROUP BY category_code, brand, user_id)
+//! WHERE rank <= :per_group
+//! ORDER BY category_code, brand, rank
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+use super::ReportParams;
+use crate::dataflow::topk::{first_k, top_k_with_ties};
+use crate::dataflow::{resolve, Desc, Dictionary, Interactions, EMPTY};
+use crate::sinks::csv_out::Fields;
+use crate::sinks::{Outputs, ReportRow};
+
+pub fn build<'s>(facts: &Interactions<'s>, names: &Dictionary<'s>, params: &ReportParams, out: &mut Outputs) {
+    let counts = facts
+        .user_code_brand
+        .clone()
+        .filter(|(_, _, brand)| *brand != EMPTY)
+        .map(|(user, code, brand)| (code, brand, user))
+        .count()
+        .map(|((code, brand, user), n)| ((code, brand), (Desc(n as i64), user)));
+    let leaders = top_k_with_ties(counts, params.per_group).map(|((code, brand), (n, user))| (user, (code, brand, n)));
+    let leaders = resolve(leaders, names).map(|(user, (code, brand, n))| (code, (brand, user, n)));
+    let leaders = resolve(leaders, names).map(|(code, (brand, user, n))| (brand, (code, user, n)));
+    let leaders = resolve(leaders, names).map(|(brand, (code, user, n))| ((code, brand), (n, user)));
+    let rows = first_k(leaders, params.per_group).map(|((category_code, brand), (rank, (interactions, user_id)))| {
+        EngagedUserRow { category_code, brand, rank, user_id, interactions: interactions.0 }
+    });
+    out.report("engaged_users", rows);
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct EngagedUserRow {
+    pub category_code: String,
+    pub brand: String,
+    pub rank: u32,
+    pub user_id: String,
+    pub interactions: i64,
+}
+
+impl ReportRow for EngagedUserRow {
+    const HEADER: &'static [&'static str] = &["category_code", "brand", "rank", "user_id", "interactions"];
+
+    fn write(&self, fields: &mut Fields<'_>) {
+        fields.text(&self.category_code).text(&self.brand).int(self.rank).text(&self.user_id).int(self.interactions);
+    }
+}

@@ -1,0 +1,40 @@
+//! `top_categories`
+//!
+//! ```sql
+//! SELECT category_id, category_code, count(*) AS interactions
+//! FROM interactions GROUP BY category_id, category_code
+//! ORDER BY interactions DESC, category_id, category_code LIMIT :top
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+use super::ReportParams;
+use crate::dataflow::topk::{first_k, top_k_with_ties};
+use crate::dataflow::{resolve, Desc, Dictionary, Interactions};
+use crate::sinks::csv_out::Fields;
+use crate::sinks::{Outputs, ReportRow};
+
+pub fn build<'s>(facts: &Interactions<'s>, names: &Dictionary<'s>, params: &ReportParams, out: &mut Outputs) {
+    let counts = facts.category.clone().count().map(|((id, code), n)| ((), (Desc(n as i64), (id, code))));
+    let leaders = top_k_with_ties(counts, params.top).map(|((), (n, (id, code)))| (id, (code, n)));
+    let leaders = resolve(leaders, names).map(|(id, (code, n))| (code, (id, n)));
+    let rows = resolve(leaders, names).map(|(category_code, (category_id, interactions))| {
+        ((), TopCategoryRow { interactions, category_id, category_code })
+    });
+    out.report("top_categories", first_k(rows, params.top).map(|((), (_rank, row))| row));
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct TopCategoryRow {
+    pub interactions: Desc<i64>,
+    pub category_id: String,
+    pub category_code: String,
+}
+
+impl ReportRow for TopCategoryRow {
+    const HEADER: &'static [&'static str] = &["category_id", "category_code", "interactions"];
+
+    fn write(&self, fields: &mut Fields<'_>) {
+        fields.text(&self.category_id).text(&self.category_code).int(self.interactions.0);
+    }
+}

@@ -1,0 +1,45 @@
+//! `top_user_categories`
+//!
+//! ```sql
+//! SELECT user_id, category_code, count(*) AS interactions
+//! FROM interactions GROUP BY user_id, category_code
+//! ORDER BY interactions DESC, user_id, category_code LIMIT :top
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+use super::ReportParams;
+use crate::dataflow::topk::{first_k, top_k_with_ties};
+use crate::dataflow::{resolve, Desc, Dictionary, Interactions};
+use crate::sinks::csv_out::Fields;
+use crate::sinks::{Outputs, ReportRow};
+
+pub fn build<'s>(facts: &Interactions<'s>, names: &Dictionary<'s>, params: &ReportParams, out: &mut Outputs) {
+    let counts = facts
+        .user_code_brand
+        .clone()
+        .map(|(user, code, _brand)| (user, code))
+        .count()
+        .map(|((user, code), n)| ((), (Desc(n as i64), (user, code))));
+    let leaders = top_k_with_ties(counts, params.top).map(|((), (n, (user, code)))| (user, (code, n)));
+    let leaders = resolve(leaders, names).map(|(user, (code, n))| (code, (user, n)));
+    let rows = resolve(leaders, names).map(|(category_code, (user_id, interactions))| {
+        ((), TopUserCategoryRow { interactions, user_id, category_code })
+    });
+    out.report("top_user_categories", first_k(rows, params.top).map(|((), (_rank, row))| row));
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct TopUserCategoryRow {
+    pub interactions: Desc<i64>,
+    pub user_id: String,
+    pub category_code: String,
+}
+
+impl ReportRow for TopUserCategoryRow {
+    const HEADER: &'static [&'static str] = &["user_id", "category_code", "interactions"];
+
+    fn write(&self, fields: &mut Fields<'_>) {
+        fields.text(&self.user_id).text(&self.category_code).int(self.interactions.0);
+    }
+}

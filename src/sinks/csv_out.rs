@@ -1,0 +1,168 @@
+//! Report CSV files: RFC 4180 quoting, `\n` line ends, exact number formats
+//! (SPEC §4), and atomic replacement so a reader never sees half a file (SPEC §5).
+
+use std::fmt::Write as _;
+use std::fs::{self, File};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// Writes one CSV file beside its final name, then renames it into place.
+pub struct AtomicCsv {
+    writer: csv::Writer<BufWriter<File>>,
+    temporary: PathBuf,
+    target: PathBuf,
+    scratch: String,
+}
+
+impl AtomicCsv {
+    pub fn create(target: &Path, header: &[&str]) -> io::Result<Self> {
+        if let Some(dir) = target.parent() {
+            fs::create_dir_all(dir)?;
+        }
+        let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("report");
+        let temporary = target.with_file_name(format!(".{name}.tmp"));
+        let file = BufWriter::with_capacity(1 << 16, File::create(&temporary)?);
+        let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(file);
+        writer.write_record(header)?;
+        Ok(AtomicCsv { writer, temporary, target: target.to_path_buf(), scratch: String::new() })
+    }
+
+    /// Starts a row: add fields in column order, then call [`Fields::end`].
+    pub fn row(&mut self) -> Fields<'_> {
+        Fields { out: self, error: None }
+    }
+
+    pub fn finish(self) -> io::Result<()> {
+        let file = self.writer.into_inner().map_err(|e| e.into_error())?;
+        let file = file.into_inner().map_err(|e| e.into_error())?;
+        file.sync_data()?;
+        drop(file);
+        fs::rename(&self.temporary, &self.target)
+    }
+}
+
+/// The fields of one row, with the number formats every report shares.
+pub struct Fields<'a> {
+    out: &'a mut AtomicCsv,
+    error: Option<csv::Error>,
+}
+
+impl Fields<'_> {
+    pub fn text(&mut self, value: &str) -> &mut Self {
+        if self.error.is_none() {
+            self.error = self.out.writer.write_field(value).err();
+        }
+        self
+    }
+
+    fn formatted(&mut self, format: impl FnOnce(&mut String)) -> &mut Self {
+        let mut scratch = std::mem::take(&mut self.out.scratch);
+        scratch.clear();
+        format(&mut scratch);
+        self.text(&scratch);
+        self.out.scratch = scratch;
+        self
+    }
+
+    pub fn int(&mut self, value: impl std::fmt::Display) -> &mut Self {
+        self.formatted(|s| {
+            let _ = write!(s, "{value}");
+        })
+    }
+
+    /// Integer cents as money with exactly two decimals.
+    pub fn money(&mut self, cents: i64) -> &mut Self {
+        self.formatted(|s| write_fixed(s, i128::from(cents), 2))
+    }
+
+    /// `numerator / denominator` with `places` decimals, rounded half away from zero;
+    /// an empty field when the denominator is zero.
+    pub fn ratio(&mut self, numerator: i64, denominator: i64, places: u32) -> &mut Self {
+        match rounded_ratio(numerator, denominator, places) {
+            Some(scaled) => self.formatted(|s| write_fixed(s, scaled, places)),
+            None => self.text(""),
+        }
+    }
+
+    /// A rate or share: six decimals.
+    pub fn rate(&mut self, numerator: i64, denominator: i64) -> &mut Self {
+        self.ratio(numerator, denominator, 6)
+    }
+
+    pub fn end(&mut self) -> csv::Result<()> {
+        if let Some(error) = self.error.take() {
+            return Err(error);
+        }
+        self.out.writer.write_record(None::<&[u8]>)
+    }
+}
+
+/// `numerator / denominator` scaled by 10^places and rounded half away from zero.
+pub fn rounded_ratio(numerator: i64, denominator: i64, places: u32) -> Option<i128> {
+    if denominator == 0 {
+        return None;
+    }
+    Some(divide_rounded(i128::from(numerator) * 10i128.pow(places), i128::from(denominator)))
+}
+
+/// Integer division rounded half away from zero.
+pub fn divide_rounded(numerator: i128, denominator: i128) -> i128 {
+    let quotient = numerator / denominator;
+    let remainder = numerator % denominator;
+    if 2 * remainder.abs() >= denominator.abs() {
+        quotient + if (numerator < 0) == (denominator < 0) { 1 } else { -1 }
+    } else {
+        quotient
+    }
+}
+
+/// Writes `scaled / 10^places` in fixed point, e.g. (-5, 2) as `-0.05`.
+fn write_fixed(out: &mut String, scaled: i128, places: u32) {
+    let unit = 10i128.pow(places);
+    let sign = if scaled < 0 { "-" } else { "" };
+    let magnitude = scaled.abs();
+    let _ = write!(out, "{sign}{}.{:0width$}", magnitude / unit, magnitude % unit, width = places as usize);
+}
+
+/// Flushes `bytes` to `target` atomically.
+pub fn write_atomically(target: &Path, bytes: &[u8]) -> io::Result<()> {
+    if let Some(dir) = target.parent() {
+        fs::create_dir_all(dir)?;
+    }
+    let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let temporary = target.with_file_name(format!(".{name}.tmp"));
+    let mut file = File::create(&temporary)?;
+    file.write_all(bytes)?;
+    file.sync_data()?;
+    drop(file);
+    fs::rename(&temporary, target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounding_is_half_away_from_zero() {
+        assert_eq!(divide_rounded(5, 2), 3);
+        assert_eq!(divide_rounded(-5, 2), -3);
+        assert_eq!(divide_rounded(4, 3), 1);
+        assert_eq!(divide_rounded(-4, 3), -1);
+        assert_eq!(rounded_ratio(1, 3, 6), Some(333_333));
+        assert_eq!(rounded_ratio(2, 3, 6), Some(666_667));
+        assert_eq!(rounded_ratio(1, 0, 6), None);
+    }
+
+    #[test]
+    fn fixed_point_text() {
+        let show = |scaled, places| {
+            let mut s = String::new();
+            write_fixed(&mut s, scaled, places);
+            s
+        };
+        assert_eq!(show(-5, 2), "-0.05");
+        assert_eq!(show(123_456, 2), "1234.56");
+        assert_eq!(show(0, 6), "0.000000");
+        assert_eq!(show(1_000_000, 6), "1.000000");
+    }
+}

@@ -1,0 +1,73 @@
+//! Data quality outputs: `_quality.csv`, `_rejects/<file>.csv` and `_epoch.json`
+//! (SPEC §5, §8, §9).
+
+use std::collections::BTreeMap;
+use std::io;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::csv_out::{write_atomically, AtomicCsv, Fields};
+use super::ReportRow;
+use crate::formats::Reject;
+
+/// One input file's row of `_quality.csv`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct QualityRow {
+    pub file: String,
+    pub rows: u64,
+    pub accepted: u64,
+    pub rejected: u64,
+    pub reason_counts: String,
+}
+
+impl ReportRow for QualityRow {
+    const HEADER: &'static [&'static str] = &["file", "rows", "accepted", "rejected", "reason_counts"];
+
+    fn write(&self, fields: &mut Fields<'_>) {
+        fields.text(&self.file).int(self.rows).int(self.accepted).int(self.rejected).text(&self.reason_counts);
+    }
+}
+
+/// Counts rejects by kind, as `kind: n; kind: n` in a fixed order.
+pub fn reason_counts(rejects: &[Reject]) -> String {
+    let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
+    for reject in rejects {
+        *counts.entry(reject.error.kind).or_default() += 1;
+    }
+    counts.iter().map(|(kind, n)| format!("{kind}: {n}")).collect::<Vec<_>>().join("; ")
+}
+
+/// Writes `_rejects/<file name>.csv`: `line,reason,raw` for every rejected row.
+pub fn write_rejects(out_dir: &Path, file_name: &str, rejects: &[Reject]) -> io::Result<()> {
+    let mut csv = AtomicCsv::create(&out_dir.join("_rejects").join(format!("{file_name}.csv")), &["line", "reason", "raw"])?;
+    for reject in rejects {
+        let reason = format!("{}: {}", reject.error.kind, reject.error.detail);
+        csv.row().int(reject.line).text(&reason).text(&reject.raw).end()?;
+    }
+    csv.finish()
+}
+
+/// `_epoch.json`: written last, so a reader that sees epoch E sees every report as of E.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct EpochRecord {
+    pub epoch: u64,
+    /// The files this epoch applied (refused files included: they were read and counted).
+    pub files: Vec<String>,
+    /// Files not applied because their content equals an already applied file.
+    pub duplicates: Vec<Duplicate>,
+    pub seconds: f64,
+    pub workers: usize,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Duplicate {
+    pub file: String,
+    pub same_as: String,
+}
+
+pub fn write_epoch(out_dir: &Path, record: &EpochRecord) -> io::Result<()> {
+    let mut json = serde_json::to_vec_pretty(record).map_err(io::Error::other)?;
+    json.push(b'\n');
+    write_atomically(&out_dir.join("_epoch.json"), &json)
+}
