@@ -1,61 +1,71 @@
 //! Rankings: top-k per group without ever reducing a whole large group at once.
 //!
-//! Reports rank by a number and break ties by text, but text is only looked up
+//! Reports rank by a count and break ties by text, but text is only looked up
 //! for the rows a report shows. So ranking runs in two phases:
 //!
-//! 1. [`top_k_with_ties`] on keys: the first k rows of each group by score, plus
-//!    every row tied with the k-th, so that no row the text tie-break could pick
-//!    is lost. `reduce` re-reads a group whenever it changes, so rows are first
-//!    spread by hash over many small buckets; each bucket keeps its own top k
-//!    with ties, and the survivors are merged in two more rounds. A change then
-//!    re-reads one small bucket and a few k-sized merges.
+//! 1. [`top_k_by_count`] on keys: the k values of each group with the largest
+//!    counts, plus every value tied with the k-th, so that no value the text
+//!    tie-break could pick is lost. `reduce` re-reads a group whenever it
+//!    changes, so values are first spread by hash over buckets; each bucket
+//!    keeps its own top k with ties, and survivors merge 256 buckets at a time.
+//!    A change then re-reads one small bucket and a few k-sized merges. The
+//!    first round counts too: `reduce` sees each value's accumulated diff, so
+//!    no separate `count` (and its copy of the data) is needed.
 //! 2. The survivors' texts are resolved, and [`first_k`] makes the exact cut.
 
 use std::hash::Hash;
 
 use differential_dataflow::{ExchangeData, Hashable};
 
-use super::Coll;
+use super::{Coll, Desc};
 
-/// Buckets in the first round (2^16), and the fan-in of the second (2^8).
-const FIRST_ROUND_BITS: u32 = 16;
-const SECOND_ROUND_BITS: u32 = 8;
-
-/// For each group, the rows whose score is among the `k` best, ties included.
-/// Rows are `(score, rest)`; a smaller score ranks first (wrap it in `Desc` for
-/// largest-first). Rows must be distinct within a group.
-pub fn top_k_with_ties<'s, G, S, R>(rows: Coll<'s, (G, (S, R))>, k: usize) -> Coll<'s, (G, (S, R))>
+/// For each group, the values whose count (the collection's diff) is among the
+/// `k` largest, ties included, as `(group, (Desc(count), value))`. Values are
+/// first spread over 2^`bucket_bits` buckets per group: use more bits the
+/// larger the groups get.
+pub fn top_k_by_count<'s, G, V>(rows: Coll<'s, (G, V)>, k: usize, bucket_bits: u32) -> Coll<'s, (G, (Desc<i64>, V))>
 where
     G: ExchangeData + Hash,
-    S: ExchangeData + Hash,
-    R: ExchangeData + Hash,
+    V: ExchangeData + Hash,
 {
-    rows.map(|(group, row)| {
-        let bucket = row.hashed() >> (64 - FIRST_ROUND_BITS);
-        ((group, bucket), row)
-    })
-    .reduce(keep_top(k))
-    .map(|((group, bucket), row)| ((group, bucket >> (FIRST_ROUND_BITS - SECOND_ROUND_BITS)), row))
-    .reduce(keep_top(k))
-    .map(|((group, _), row)| (group, row))
-    .reduce(keep_top(k))
+    let mut bits = bucket_bits.min(63);
+    let mut survivors = rows
+        .map(move |(group, value)| {
+            let bucket = if bits == 0 { 0 } else { value.hashed() >> (64 - bits) };
+            ((group, bucket), value)
+        })
+        .reduce(move |_bucket, values: &[(&V, isize)], output: &mut Vec<((Desc<i64>, V), isize)>| {
+            let mut counted: Vec<(Desc<i64>, &V)> =
+                values.iter().filter(|(_, n)| *n > 0).map(|(value, n)| (Desc(*n as i64), *value)).collect();
+            counted.sort_unstable();
+            let kept = kept_with_ties(&counted, k, |row| &row.0);
+            output.extend(counted[..kept].iter().map(|(n, value)| ((*n, (*value).clone()), 1)));
+        });
+    while bits > 8 {
+        bits -= 8;
+        survivors = survivors.map(|((group, bucket), row)| ((group, bucket >> 8), row)).reduce(keep_top(k));
+    }
+    survivors.map(|((group, _), row)| (group, row)).reduce(keep_top(k))
 }
 
-/// The `reduce` logic of one round: the first `k` rows and any tied with the k-th.
+/// The `reduce` logic of a merge round: the first `k` rows and any tied with the k-th.
 fn keep_top<K, S: Clone + PartialEq, R: Clone>(k: usize) -> impl FnMut(&K, &[(&(S, R), isize)], &mut Vec<((S, R), isize)>) {
     move |_group, input, output| {
         // `reduce` presents values in sorted order, so the best scores come first.
-        let mut boundary: Option<&S> = None;
-        for (kept, (row, _)) in input.iter().filter(|(_, n)| *n > 0).enumerate() {
-            if kept >= k && boundary != Some(&row.0) {
-                break;
-            }
-            if kept + 1 == k {
-                boundary = Some(&row.0);
-            }
-            output.push(((*row).clone(), 1));
-        }
+        let present: Vec<&(S, R)> = input.iter().filter(|(_, n)| *n > 0).map(|(row, _)| *row).collect();
+        let kept = kept_with_ties(&present, k, |row| &row.0);
+        output.extend(present[..kept].iter().map(|row| ((*row).clone(), 1)));
     }
+}
+
+/// How many of the sorted `rows` to keep: the first `k`, and any after them
+/// whose score equals the k-th's.
+fn kept_with_ties<T, S: PartialEq>(rows: &[T], k: usize, score: impl Fn(&T) -> &S) -> usize {
+    if k == 0 || rows.len() <= k {
+        return if k == 0 { 0 } else { rows.len() };
+    }
+    let boundary = score(&rows[k - 1]);
+    k + rows[k..].iter().take_while(|row| score(row) == boundary).count()
 }
 
 /// The first `k` rows of each group in the rows' own `Ord` order, with their rank
@@ -69,4 +79,19 @@ where
         let present = input.iter().filter(|(_, n)| *n > 0).take(k);
         output.extend(present.enumerate().map(|(i, (row, _))| ((i as u32 + 1, (*row).clone()), 1)));
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::kept_with_ties;
+
+    #[test]
+    fn keeps_ties_at_the_boundary() {
+        let scores = [9, 7, 7, 7, 3];
+        assert_eq!(kept_with_ties(&scores, 2, |s| s), 4);
+        assert_eq!(kept_with_ties(&scores, 1, |s| s), 1);
+        assert_eq!(kept_with_ties(&scores, 4, |s| s), 4);
+        assert_eq!(kept_with_ties(&scores, 9, |s| s), 5);
+        assert_eq!(kept_with_ties(&scores, 0, |s| s), 0);
+    }
 }

@@ -40,11 +40,12 @@ const HEADER: &[u8] = b"event_time,event_type,product_id,category_id,category_co
 
 /// The real export this imitates at full size.
 const FULL_EVENTS: f64 = 42_448_764.0;
-const FULL_USERS: f64 = 3_022_290.0;
+/// Customers who could visit; ~89% of them do in a full-size month, the export's 3.02M.
+const FULL_USERS: f64 = 3_400_000.0;
 const FULL_PRODUCTS: f64 = 166_794.0;
 const FULL_CATEGORIES: f64 = 624.0;
 /// Brand names products draw from; about 3.4k of them are in use at full size.
-const BRAND_NAMES: usize = 3_600;
+const BRAND_NAMES: usize = 4_500;
 
 /// Fixes the store; changing it changes every generated file.
 const WORLD: u64 = 0x5EED_2019_1046_0F0F;
@@ -220,17 +221,20 @@ const CHUNK: usize = 1 << 20;
 impl Model {
     fn new(events: u64) -> Model {
         let scale = events as f64 / FULL_EVENTS;
-        // Users are a permutation of [0, USER_SPAN) so they are distinct; cap to stay inside.
-        let users = (FULL_USERS * scale.powf(0.85)).round().clamp(1.0, (USER_SPAN / 2) as f64) as u64;
+        // Customer ids are distinct only for ranks below USER_SPAN.
+        let users = (FULL_USERS * scale.powf(0.85)).round().clamp(1.0, USER_SPAN as f64) as u64;
         let month = (HOURS * 3600) as f64;
         let open_sessions = (SESSION_GAP_SECONDS * events as f64 / month).round().clamp(1.0, MAX_OPEN_SESSIONS as f64) as usize;
         Model { events, catalogue: Catalogue::new(scale), users, clock: Clock::new(), open_sessions }
     }
 
     fn open_session(&self, rng: &mut Pcg64Mcg) -> Session {
-        // Activity is a power law: rank ⌊U·x^1.7⌋ gives the busiest customer ~0.02% of
-        // sessions at full size, as in the export.
-        let rank = ((self.users as f64 * unit(rng).powf(1.7)) as u64).min(self.users - 1);
+        // Activity is a power law: rank ⌊U·x^1.75⌋ gives the busiest customer ~0.02% of
+        // sessions at full size, close to the export's busiest. Built from square roots,
+        // which IEEE 754 rounds exactly, so every machine draws the same customer.
+        let x = unit(rng);
+        let root = x.sqrt();
+        let rank = ((self.users as f64 * x * root * root.sqrt()) as u64).min(self.users - 1);
         let mut user = [b','; 10];
         write_digits(&mut user[..9], user_id(rank));
 
@@ -250,9 +254,14 @@ impl Model {
             }
         }
 
-        // Session lengths (in views) are a mixture of short visits and long browsing.
-        let mean = if unit(rng) < 0.7 { 2.5 } else { 9.0 };
-        let views_left = 1 + (-(1.0 - unit(rng)).ln() * mean) as u32;
+        // Session lengths (in views) are a mixture of short visits and long browsing, each
+        // 1 + geometric: means 3.0 and 9.5, ~5 views overall. Drawn by coin flips rather than
+        // a logarithm so no platform maths library can change the result.
+        let more = if unit(rng) < 0.7 { 0.6703 } else { 0.8948 };
+        let mut views_left = 1;
+        while unit(rng) < more {
+            views_left += 1;
+        }
         let intent = if unit(rng) < EAGER_SESSIONS { EAGER_FACTOR } else { BROWSING_FACTOR };
         let focus = self.catalogue.draw_category(unit(rng));
         Session { user, id, focus, product: usize::MAX, next: Kind::View, views_left, intent }
@@ -719,7 +728,7 @@ impl Catalogue {
                 .map(|(_, brands)| brands.iter().map(|b| brand_index(b)).collect())
                 .unwrap_or_default();
             let pool = 3 + (120.0 / ((c + 1) as f64).sqrt()) as usize;
-            let pool_brand = |j: usize| (BRAND_NAMES as f64 * hash_unit(&[salt::POOL, cu, j as u64]).powi(2)) as usize;
+            let pool_brand = |j: usize| (BRAND_NAMES as f64 * hash_unit(&[salt::POOL, cu, j as u64]).powf(1.6)) as usize;
 
             let product_offset = hash(&[salt::PRODUCT_ID, cu]) % 100_000;
             let count = ((products * stocked / stock_total).round() as usize).clamp(1, MAX_PRODUCTS_PER_CATEGORY);

@@ -13,20 +13,15 @@
 use serde::{Deserialize, Serialize};
 
 use super::ReportParams;
-use crate::dataflow::topk::{first_k, top_k_with_ties};
-use crate::dataflow::{resolve, Desc, Dictionary, Interactions, EMPTY};
+use crate::dataflow::topk::{first_k, top_k_by_count};
+use crate::dataflow::{resolve, Dictionary, Interactions, EMPTY};
 use crate::sinks::csv_out::Fields;
 use crate::sinks::{Outputs, ReportRow};
 
 pub fn build<'s>(facts: &Interactions<'s>, names: &Dictionary<'s>, params: &ReportParams, out: &mut Outputs) {
-    let counts = facts
-        .user_code_brand
-        .clone()
-        .filter(|(_, _, brand)| *brand != EMPTY)
-        .map(|(user, code, brand)| (code, brand, user))
-        .count()
-        .map(|((code, brand, user), n)| ((code, brand), (Desc(n as i64), user)));
-    let leaders = top_k_with_ties(counts, params.per_group).map(|((code, brand), (n, user))| (user, (code, brand, n)));
+    // Many groups, a few of them large: 2^8 buckets per group.
+    let users = facts.user_code_brand.clone().filter(|(_, _, brand)| *brand != EMPTY).map(|(user, code, brand)| ((code, brand), user));
+    let leaders = top_k_by_count(users, params.per_group, 8).map(|((code, brand), (n, user))| (user, (code, brand, n)));
     let leaders = resolve(leaders, names).map(|(user, (code, brand, n))| (code, (brand, user, n)));
     let leaders = resolve(leaders, names).map(|(code, (brand, user, n))| (brand, (code, user, n)));
     let leaders = resolve(leaders, names).map(|(brand, (code, user, n))| ((code, brand), (n, user)));
