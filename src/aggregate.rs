@@ -83,7 +83,18 @@ impl InteractionFacts {
                 })+
             };
         }
-        absorb!(user, session, other_type_user, other_type_session, category, code_price, code_band, user_code_brand, brand, brand_buyer);
+        absorb!(
+            user,
+            session,
+            other_type_user,
+            other_type_session,
+            category,
+            code_price,
+            code_band,
+            user_code_brand,
+            brand,
+            brand_buyer
+        );
         for (key, text) in other.names {
             self.names.entry(key).or_insert(text);
         }

@@ -42,7 +42,13 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
     let update = args.dir.join(format!("rees46-{}-update", args.events));
     let update_events = (args.events / 100).max(1);
     if !base.join(".complete").exists() {
-        generate_rees46(&GenOptions { events: args.events, seed: 42, files: args.files, out: base.clone(), gzip: false })?;
+        generate_rees46(&GenOptions {
+            events: args.events,
+            seed: 42,
+            files: args.files,
+            out: base.clone(),
+            gzip: false,
+        })?;
         std::fs::write(base.join(".complete"), b"")?;
     }
     if !update.join(".complete").exists() {
@@ -57,7 +63,9 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
         args.files,
         args.runs
     );
-    println!("| workers | wall s | full epoch s | events/s | MB/s | +1% file s | +1% / full | peak RSS MB | RSS / CSV |");
+    println!(
+        "| workers | wall s | full epoch s | events/s | MB/s | +1% file s | +1% / full | peak RSS MB | RSS / CSV |"
+    );
     println!("|---|---|---|---|---|---|---|---|---|");
     for &workers in &args.workers {
         let mut runs = Vec::new();
@@ -109,7 +117,9 @@ fn measure(base: &Path, update: &Path, out: &Path, workers: usize) -> Result<Mea
         .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
         .filter_map(|v| v["fields"]["seconds"].as_f64())
         .collect();
-    let [full_epoch, update_epoch] = epochs[..] else { bail!("expected two epochs in the log, found {}: {log}", epochs.len()) };
+    let [full_epoch, update_epoch] = epochs[..] else {
+        bail!("expected two epochs in the log, found {}: {log}", epochs.len())
+    };
     Ok(Measurement { wall, full_epoch, update_epoch, peak_rss_mb: peak_rss_kb as f64 / 1024.0 * 1.048_576 })
 }
 

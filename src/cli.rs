@@ -16,7 +16,11 @@ use crate::reports::ReportParams;
 use crate::sources::{discover, plan_epochs};
 
 #[derive(Parser, Debug)]
-#[command(name = "cartflow", version, about = "Incremental retail and e-commerce reports from files, on timely and differential dataflow")]
+#[command(
+    name = "cartflow",
+    version,
+    about = "Incremental retail and e-commerce reports from files, on timely and differential dataflow"
+)]
 #[command(propagate_version = true)]
 pub struct Cli {
     #[command(subcommand)]
@@ -168,7 +172,9 @@ pub fn main() -> i32 {
 
 fn init_logging(format: LogFormat, quiet: bool) {
     let level = if quiet { tracing::Level::WARN } else { tracing::Level::INFO };
-    let builder = tracing_subscriber::fmt().with_writer(std::io::stderr).with_max_level(level)
+    let builder = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(level)
         .with_target(false)
         .with_ansi(std::io::stderr().is_terminal());
     let _ = match format {
@@ -183,7 +189,13 @@ fn execute(cli: Cli) -> Result<()> {
         Command::Demo(args) => crate::demo::demo(&args, quiet),
         Command::Bench(args) => crate::bench::bench(&args),
         Command::Gen(args) => {
-            let options = GenOptions { events: args.events, seed: args.seed, files: args.files.max(1), out: args.out, gzip: args.gzip };
+            let options = GenOptions {
+                events: args.events,
+                seed: args.seed,
+                files: args.files.max(1),
+                out: args.out,
+                gzip: args.gzip,
+            };
             let started = Instant::now();
             let summary = match args.format {
                 Format::Rees46 => generate_rees46(&options)?,
@@ -235,8 +247,10 @@ pub fn run_with_progress(job: Job, quiet: bool) -> Result<RunSummary> {
         std::thread::spawn(move || {
             let bar = indicatif::ProgressBar::new(total);
             bar.set_style(
-                indicatif::ProgressStyle::with_template("{spinner} reading {bytes}/{total_bytes} ({bytes_per_sec}, {eta}) {wide_bar}")
-                    .expect("a valid progress template"),
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} reading {bytes}/{total_bytes} ({bytes_per_sec}, {eta}) {wide_bar}",
+                )
+                .expect("a valid progress template"),
             );
             while !done.load(Ordering::Relaxed) {
                 bar.set_position(bytes_read.load(Ordering::Relaxed).min(total));

@@ -14,7 +14,8 @@ use crate::sources::{discover, plan_epochs};
 pub fn demo(args: &DemoArgs, quiet: bool) -> Result<()> {
     let data_dir = args.out.join("data");
     let report_dir = args.out.join("reports");
-    let generated = generate_rees46(&GenOptions { events: args.events, seed: 42, files: 4, out: data_dir.clone(), gzip: false })?;
+    let generated =
+        generate_rees46(&GenOptions { events: args.events, seed: 42, files: 4, out: data_dir.clone(), gzip: false })?;
     let job = Job {
         epochs: plan_epochs(vec![discover(std::slice::from_ref(&data_dir))?], false)?,
         format: Format::Rees46,
@@ -27,7 +28,11 @@ pub fn demo(args: &DemoArgs, quiet: bool) -> Result<()> {
     let summary = run_with_progress(job, quiet)?;
     let seconds: f64 = summary.epochs.iter().map(|e| e.seconds).sum();
 
-    println!("cartflow demo: {} clickstream events in {} files, {workers} workers, {seconds:.2}s\n", generated.events, generated.files.len());
+    println!(
+        "cartflow demo: {} clickstream events in {} files, {workers} workers, {seconds:.2}s\n",
+        generated.events,
+        generated.files.len()
+    );
     show(&report_dir, "event_counts", "Events by type", usize::MAX)?;
     show(&report_dir, "top_categories", "Most active categories", 5)?;
     show(&report_dir, "brand_funnel", "Brands by revenue", 5)?;
@@ -41,7 +46,8 @@ pub fn demo(args: &DemoArgs, quiet: bool) -> Result<()> {
 /// Prints the first `rows` rows of a written report as an aligned table.
 fn show(report_dir: &Path, report: &str, title: &str, rows: usize) -> Result<()> {
     let path = report_dir.join(format!("{report}.csv"));
-    let mut reader = csv::Reader::from_path(&path).with_context(|| format!("report {}: cannot read it", path.display()))?;
+    let mut reader =
+        csv::Reader::from_path(&path).with_context(|| format!("report {}: cannot read it", path.display()))?;
     let mut table = Table::new();
     table.load_style(UTF8_FULL_CONDENSED);
     table.set_header(reader.headers()?.iter());

@@ -51,10 +51,14 @@ pub fn run(job: Job, bytes_read: Arc<AtomicU64>) -> Result<RunSummary> {
         n => CommunicationConfig::Process(n),
     };
     let mut worker_config = WorkerConfig::default();
-    differential_dataflow::configure(&mut worker_config, &differential_dataflow::Config::default().idle_merge_effort(None));
+    differential_dataflow::configure(
+        &mut worker_config,
+        &differential_dataflow::Config::default().idle_merge_effort(None),
+    );
     let config = Config { communication, worker: worker_config };
     let job = Arc::new(job);
-    let guards = timely::execute(config, move |worker| run_worker(worker, &job, &bytes_read)).map_err(|e| anyhow!(e))?;
+    let guards =
+        timely::execute(config, move |worker| run_worker(worker, &job, &bytes_read)).map_err(|e| anyhow!(e))?;
     let mut summary = RunSummary::default();
     for result in guards.join() {
         if let Some(s) = result.map_err(|e| anyhow!(e))? {
@@ -159,9 +163,11 @@ fn remove_stale_parts(job: &Job) -> Result<()> {
         let Ok(entries) = std::fs::read_dir(&dir) else { continue };
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            let part = name.strip_prefix("part-").and_then(|n| n.strip_suffix(".csv")).and_then(|n| n.parse::<usize>().ok());
+            let part =
+                name.strip_prefix("part-").and_then(|n| n.strip_suffix(".csv")).and_then(|n| n.parse::<usize>().ok());
             if part.is_some_and(|p| p >= job.workers.max(1)) {
-                std::fs::remove_file(entry.path()).map_err(|e| anyhow!("output {}: cannot remove a stale part: {e}", dir.display()))?;
+                std::fs::remove_file(entry.path())
+                    .map_err(|e| anyhow!("output {}: cannot remove a stale part: {e}", dir.display()))?;
             }
         }
     }

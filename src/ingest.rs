@@ -34,7 +34,8 @@ pub fn read_file(file: &InputFile, format: Format, max_reject_rate: f64, bytes_r
             let reasons = reason_counts(&scan.rejects);
             if scan.rows > 0 && rejected as f64 > max_reject_rate * scan.rows as f64 {
                 let share = rejected as f64 / scan.rows as f64;
-                let reason = format!("{rejected} of {} rows rejected ({share:.4} > {max_reject_rate}); {reasons}", scan.rows);
+                let reason =
+                    format!("{rejected} of {} rows rejected ({share:.4} > {max_reject_rate}); {reasons}", scan.rows);
                 return refused(scan.rows, reason, scan.rejects);
             }
             let quality = QualityRow {

@@ -12,9 +12,9 @@
 //! [`engine`] runs that pipeline on timely workers; [`cli`] is the command line.
 
 pub mod aggregate;
+pub mod bench;
 pub mod cli;
 pub mod dataflow;
-pub mod bench;
 pub mod demo;
 pub mod engine;
 pub mod formats;

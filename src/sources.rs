@@ -45,7 +45,8 @@ pub fn discover(inputs: &[PathBuf]) -> Result<Vec<InputFile>> {
             for entry in fs::read_dir(input).with_context(|| format!("input {}: cannot list it", input.display()))? {
                 let entry = entry.with_context(|| format!("input {}: cannot list it", input.display()))?;
                 let name = entry.file_name().to_string_lossy().into_owned();
-                let meta = entry.metadata().with_context(|| format!("input {}: cannot read it", entry.path().display()))?;
+                let meta =
+                    entry.metadata().with_context(|| format!("input {}: cannot read it", entry.path().display()))?;
                 if meta.is_file() && !is_ignored_name(&name) {
                     found.push(InputFile { path: entry.path(), name, size: meta.len() });
                 }
@@ -58,7 +59,10 @@ pub fn discover(inputs: &[PathBuf]) -> Result<Vec<InputFile>> {
         }
     }
     if files.is_empty() {
-        bail!("no input files found in {}", inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+        bail!(
+            "no input files found in {}",
+            inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+        );
     }
     Ok(files)
 }
@@ -102,7 +106,8 @@ fn hash_all(files: &[InputFile]) -> Result<Vec<u128>> {
             .map(|(files, out)| {
                 scope.spawn(move || -> Result<()> {
                     for (file, hash) in files.iter().zip(out) {
-                        *hash = content_hash(&file.path).with_context(|| format!("input {}: cannot read it", file.path.display()))?;
+                        *hash = content_hash(&file.path)
+                            .with_context(|| format!("input {}: cannot read it", file.path.display()))?;
                     }
                     Ok(())
                 })

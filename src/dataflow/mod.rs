@@ -30,6 +30,10 @@ pub type Time = u64;
 /// A collection at epoch granularity, counted by `isize` unless it carries sums.
 pub type Coll<'s, D, R = isize> = VecCollection<'s, Time, D, R>;
 
+/// What `reduce` hands its logic for a group: each value, in order, with its
+/// accumulated count.
+pub type Counted<'a, V> = [(&'a V, isize)];
+
 /// A text value by its 64-bit xxh3 hash; the empty text is 0.
 ///
 /// xxh3 is a fixed algorithm, so keys are the same in every process and every
@@ -53,8 +57,20 @@ pub const EMPTY: TextKey = 0;
 pub type Dictionary<'s> = Arranged<'s, TraceAgent<ValSpine<TextKey, String, Time, isize>>>;
 
 /// Replaces the key of each row by its text.
-pub fn resolve<'s, V: ExchangeData>(rows: Coll<'s, (TextKey, V)>, dictionary: &Dictionary<'s>) -> Coll<'s, (String, V)> {
+pub fn resolve<'s, V: ExchangeData>(
+    rows: Coll<'s, (TextKey, V)>,
+    dictionary: &Dictionary<'s>,
+) -> Coll<'s, (String, V)> {
     rows.join_core(dictionary.clone(), |_key, value, text: &String| Some((text.clone(), value.clone())))
+}
+
+/// Replaces both keys of each row by their texts.
+pub fn resolve_pair<'s, V: ExchangeData>(
+    rows: Coll<'s, ((TextKey, TextKey), V)>,
+    dictionary: &Dictionary<'s>,
+) -> Coll<'s, ((String, String), V)> {
+    let first = resolve(rows.map(|((a, b), value)| (a, (b, value))), dictionary);
+    resolve(first.map(|(a, (b, value))| (b, (a, value))), dictionary).map(|(b, (a, value))| ((a, b), value))
 }
 
 /// Declares the fact collections: one input session per fact on the feeding side,

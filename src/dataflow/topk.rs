@@ -17,7 +17,7 @@ use std::hash::Hash;
 
 use differential_dataflow::{ExchangeData, Hashable};
 
-use super::{Coll, Desc};
+use super::{Coll, Counted, Desc};
 
 /// For each group, the values whose count (the collection's diff) is among the
 /// `k` largest, ties included, as `(group, (Desc(count), value))`. Values are
@@ -34,7 +34,7 @@ where
             let bucket = if bits == 0 { 0 } else { value.hashed() >> (64 - bits) };
             ((group, bucket), value)
         })
-        .reduce(move |_bucket, values: &[(&V, isize)], output: &mut Vec<((Desc<i64>, V), isize)>| {
+        .reduce(move |_bucket, values: &Counted<V>, output: &mut Vec<((Desc<i64>, V), isize)>| {
             let mut counted: Vec<(Desc<i64>, &V)> =
                 values.iter().filter(|(_, n)| *n > 0).map(|(value, n)| (Desc(*n as i64), *value)).collect();
             counted.sort_unstable();
@@ -43,19 +43,22 @@ where
         });
     while bits > 8 {
         bits -= 8;
-        survivors = survivors.map(|((group, bucket), row)| ((group, bucket >> 8), row)).reduce(keep_top(k));
+        survivors = survivors
+            .map(|((group, bucket), row)| ((group, bucket >> 8), row))
+            .reduce(move |_, input, output| keep_top(k, input, output));
     }
-    survivors.map(|((group, _), row)| (group, row)).reduce(keep_top(k))
+    survivors.map(|((group, _), row)| (group, row)).reduce(move |_, input, output| keep_top(k, input, output))
 }
 
+/// Rows and their counts, as `reduce` logic writes them.
+type Output<T> = Vec<(T, isize)>;
+
 /// The `reduce` logic of a merge round: the first `k` rows and any tied with the k-th.
-fn keep_top<K, S: Clone + PartialEq, R: Clone>(k: usize) -> impl FnMut(&K, &[(&(S, R), isize)], &mut Vec<((S, R), isize)>) {
-    move |_group, input, output| {
-        // `reduce` presents values in sorted order, so the best scores come first.
-        let present: Vec<&(S, R)> = input.iter().filter(|(_, n)| *n > 0).map(|(row, _)| *row).collect();
-        let kept = kept_with_ties(&present, k, |row| &row.0);
-        output.extend(present[..kept].iter().map(|row| ((*row).clone(), 1)));
-    }
+fn keep_top<S: Clone + PartialEq, R: Clone>(k: usize, input: &Counted<(S, R)>, output: &mut Output<(S, R)>) {
+    // `reduce` presents values in sorted order, so the best scores come first.
+    let present: Vec<&(S, R)> = input.iter().filter(|(_, n)| *n > 0).map(|(row, _)| *row).collect();
+    let kept = kept_with_ties(&present, k, |row| &row.0);
+    output.extend(present[..kept].iter().map(|row| ((*row).clone(), 1)));
 }
 
 /// How many of the sorted `rows` to keep: the first `k`, and any after them
@@ -75,7 +78,7 @@ where
     G: ExchangeData + Hash,
     R: ExchangeData,
 {
-    rows.reduce(move |_group, input: &[(&R, isize)], output: &mut Vec<((u32, R), isize)>| {
+    rows.reduce(move |_group, input: &Counted<R>, output: &mut Vec<((u32, R), isize)>| {
         let present = input.iter().filter(|(_, n)| *n > 0).take(k);
         output.extend(present.enumerate().map(|(i, (row, _))| ((i as u32 + 1, (*row).clone()), 1)));
     })

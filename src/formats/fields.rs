@@ -180,7 +180,14 @@ impl Scanner<'_> {
     }
 }
 
-fn civil_seconds(year: i64, month: i64, day: i64, hour: i64, minute: i64, second: i64) -> Result<LocalTime, &'static str> {
+fn civil_seconds(
+    year: i64,
+    month: i64,
+    day: i64,
+    hour: i64,
+    minute: i64,
+    second: i64,
+) -> Result<LocalTime, &'static str> {
     if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
         return Err("date out of range");
     }
@@ -274,7 +281,9 @@ mod tests {
 
     #[test]
     fn every_timestamp_form() {
-        let at = |y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64| days_from_civil(y, mo, d) * SECONDS_PER_DAY + h * 3600 + mi * 60 + s;
+        let at = |y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64| {
+            days_from_civil(y, mo, d) * SECONDS_PER_DAY + h * 3600 + mi * 60 + s
+        };
         assert_eq!(parse_time("2019-10-01 00:00:07 UTC"), Ok(at(2019, 10, 1, 0, 0, 7)));
         assert_eq!(parse_time("2019-10-01T23:59:59"), Ok(at(2019, 10, 1, 23, 59, 59)));
         assert_eq!(parse_time("2019-10-01T08:00:00+05:30"), Ok(at(2019, 10, 1, 8, 0, 0)));
@@ -288,7 +297,15 @@ mod tests {
 
     #[test]
     fn bad_timestamps() {
-        for bad in ["", "2019-13-01 00:00:00", "2019-02-30 00:00:00", "2019-10-01 24:00:00", "yesterday", "2019-10-01 00:00:07 PST", "2019/10/01"] {
+        for bad in [
+            "",
+            "2019-13-01 00:00:00",
+            "2019-02-30 00:00:00",
+            "2019-10-01 24:00:00",
+            "yesterday",
+            "2019-10-01 00:00:07 PST",
+            "2019/10/01",
+        ] {
             assert!(parse_time(bad).is_err(), "{bad:?} should not parse");
         }
     }

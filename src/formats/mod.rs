@@ -64,9 +64,7 @@ pub struct Row<'r> {
 impl<'r> Row<'r> {
     fn text(&self, index: usize, name: &str) -> Result<&'r str, RowError> {
         let bytes = self.record.get(index).unwrap_or_default();
-        std::str::from_utf8(bytes)
-            .map(str::trim)
-            .map_err(|_| RowError::new("invalid UTF-8", format!("in {name}")))
+        std::str::from_utf8(bytes).map(str::trim).map_err(|_| RowError::new("invalid UTF-8", format!("in {name}")))
     }
 
     /// A field that must not be empty (SPEC §9: an empty required field rejects the row).
@@ -160,11 +158,8 @@ pub fn scan_file(
 ) -> Result<Scan, Unreadable> {
     let unreadable = |reason: String, rows| Unreadable { reason, rows };
     let input = open(path, bytes_read).map_err(|e| unreadable(format!("cannot open: {e}"), 0))?;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .buffer_capacity(1 << 20)
-        .from_reader(input);
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).buffer_capacity(1 << 20).from_reader(input);
     let mut record = csv::ByteRecord::new();
     match reader.read_byte_record(&mut record) {
         Ok(true) => {}

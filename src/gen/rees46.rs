@@ -224,7 +224,8 @@ impl Model {
         // Customer ids are distinct only for ranks below USER_SPAN.
         let users = (FULL_USERS * scale.powf(0.85)).round().clamp(1.0, USER_SPAN as f64) as u64;
         let month = (HOURS * 3600) as f64;
-        let open_sessions = (SESSION_GAP_SECONDS * events as f64 / month).round().clamp(1.0, MAX_OPEN_SESSIONS as f64) as usize;
+        let open_sessions =
+            (SESSION_GAP_SECONDS * events as f64 / month).round().clamp(1.0, MAX_OPEN_SESSIONS as f64) as usize;
         Model { events, catalogue: Catalogue::new(scale), users, clock: Clock::new(), open_sessions }
     }
 
@@ -416,8 +417,8 @@ struct Clock {
 
 /// Relative traffic per UTC hour; the audience lives around UTC+3, quiet at night there.
 const HOURLY: [f64; 24] = [
-    0.35, 0.55, 0.85, 1.10, 1.25, 1.35, 1.40, 1.40, 1.40, 1.40, 1.40, 1.40, 1.42, 1.48, 1.55, 1.62, 1.65, 1.55, 1.30, 0.95, 0.60,
-    0.35, 0.22, 0.22,
+    0.35, 0.55, 0.85, 1.10, 1.25, 1.35, 1.40, 1.40, 1.40, 1.40, 1.40, 1.40, 1.42, 1.48, 1.55, 1.62, 1.65, 1.55, 1.30,
+    0.95, 0.60, 0.35, 0.22, 0.22,
 ];
 
 impl Clock {
@@ -605,33 +606,148 @@ const CODES: &[(&str, f64)] = &[
 
 /// Real brands, most popular first; synthetic names fill the rest of the list.
 const KNOWN_BRANDS: &[&str] = &[
-    "samsung", "apple", "xiaomi", "huawei", "lucente", "lg", "bosch", "oppo", "sony", "respect", "acer", "artel", "lenovo",
-    "indesit", "cordiant", "elenberg", "asus", "haier", "philips", "hp", "redmond", "casio", "nike", "beko", "tefal", "pulser",
-    "vitek", "atlant", "polaris", "kitfort", "canon", "nokia", "jbl", "adidas", "honor", "meizu", "vivo", "realme", "dell",
-    "msi", "gorenje", "electrolux", "whirlpool", "sharp", "panasonic", "braun", "delonghi", "rowenta", "karcher", "makita",
-    "dewalt", "stihl", "hyundai", "thomson", "bbk", "supra", "scarlett", "garmin", "fossil", "tissot", "lego", "hasbro",
-    "mattel", "puma", "reebok", "ecco", "sennheiser", "marshall", "liebherr", "michelin", "nokian", "continental", "pirelli",
-    "yokohama", "triangle", "kumho", "dunlop", "nikon", "gopro", "intel", "amd", "kingston", "seagate", "gigabyte", "tplink",
-    "logitech", "defender", "sven", "brother", "epson", "xerox", "janome", "singer", "moulinex", "kenwood", "zanussi", "candy",
-    "hotpoint", "smeg", "hansa", "maunfeld", "weissgauff", "ballu", "timberk", "thermex", "ariston",
+    "samsung",
+    "apple",
+    "xiaomi",
+    "huawei",
+    "lucente",
+    "lg",
+    "bosch",
+    "oppo",
+    "sony",
+    "respect",
+    "acer",
+    "artel",
+    "lenovo",
+    "indesit",
+    "cordiant",
+    "elenberg",
+    "asus",
+    "haier",
+    "philips",
+    "hp",
+    "redmond",
+    "casio",
+    "nike",
+    "beko",
+    "tefal",
+    "pulser",
+    "vitek",
+    "atlant",
+    "polaris",
+    "kitfort",
+    "canon",
+    "nokia",
+    "jbl",
+    "adidas",
+    "honor",
+    "meizu",
+    "vivo",
+    "realme",
+    "dell",
+    "msi",
+    "gorenje",
+    "electrolux",
+    "whirlpool",
+    "sharp",
+    "panasonic",
+    "braun",
+    "delonghi",
+    "rowenta",
+    "karcher",
+    "makita",
+    "dewalt",
+    "stihl",
+    "hyundai",
+    "thomson",
+    "bbk",
+    "supra",
+    "scarlett",
+    "garmin",
+    "fossil",
+    "tissot",
+    "lego",
+    "hasbro",
+    "mattel",
+    "puma",
+    "reebok",
+    "ecco",
+    "sennheiser",
+    "marshall",
+    "liebherr",
+    "michelin",
+    "nokian",
+    "continental",
+    "pirelli",
+    "yokohama",
+    "triangle",
+    "kumho",
+    "dunlop",
+    "nikon",
+    "gopro",
+    "intel",
+    "amd",
+    "kingston",
+    "seagate",
+    "gigabyte",
+    "tplink",
+    "logitech",
+    "defender",
+    "sven",
+    "brother",
+    "epson",
+    "xerox",
+    "janome",
+    "singer",
+    "moulinex",
+    "kenwood",
+    "zanussi",
+    "candy",
+    "hotpoint",
+    "smeg",
+    "hansa",
+    "maunfeld",
+    "weissgauff",
+    "ballu",
+    "timberk",
+    "thermex",
+    "ariston",
 ];
 
 /// Brands of the biggest codes' products, in share order (the rest draw from the whole list).
 const CODE_BRANDS: &[(&str, &[&str])] = &[
-    ("electronics.smartphone", &["samsung", "apple", "xiaomi", "huawei", "oppo", "meizu", "honor", "vivo", "nokia", "realme"]),
-    ("electronics.audio.headphone", &["apple", "samsung", "xiaomi", "sony", "jbl", "huawei", "sennheiser", "marshall", "philips"]),
-    ("electronics.video.tv", &["samsung", "lg", "sony", "philips", "thomson", "hyundai", "artel", "haier", "bbk", "supra"]),
+    (
+        "electronics.smartphone",
+        &["samsung", "apple", "xiaomi", "huawei", "oppo", "meizu", "honor", "vivo", "nokia", "realme"],
+    ),
+    (
+        "electronics.audio.headphone",
+        &["apple", "samsung", "xiaomi", "sony", "jbl", "huawei", "sennheiser", "marshall", "philips"],
+    ),
+    (
+        "electronics.video.tv",
+        &["samsung", "lg", "sony", "philips", "thomson", "hyundai", "artel", "haier", "bbk", "supra"],
+    ),
     ("electronics.clocks", &["apple", "samsung", "casio", "garmin", "xiaomi", "huawei", "fossil", "tissot"]),
-    ("appliances.kitchen.washer", &["samsung", "lg", "bosch", "indesit", "beko", "atlant", "haier", "whirlpool", "electrolux"]),
+    (
+        "appliances.kitchen.washer",
+        &["samsung", "lg", "bosch", "indesit", "beko", "atlant", "haier", "whirlpool", "electrolux"],
+    ),
     ("computers.notebook", &["acer", "lenovo", "asus", "hp", "apple", "dell", "msi", "huawei", "xiaomi"]),
-    ("appliances.environment.vacuum", &["samsung", "philips", "bosch", "xiaomi", "karcher", "vitek", "polaris", "redmond", "lg"]),
+    (
+        "appliances.environment.vacuum",
+        &["samsung", "philips", "bosch", "xiaomi", "karcher", "vitek", "polaris", "redmond", "lg"],
+    ),
     ("appliances.kitchen.refrigerators", &["samsung", "lg", "atlant", "bosch", "indesit", "beko", "haier", "liebherr"]),
     ("apparel.shoes", &["nike", "adidas", "respect", "puma", "reebok", "ecco"]),
 ];
 
 /// The brand list: known brands, then synthetic lowercase names, `BRAND_NAMES` in all.
 fn brand_names() -> Vec<String> {
-    const ONSETS: &[&str] = &["b", "br", "c", "d", "dr", "f", "g", "gr", "k", "kr", "l", "m", "n", "p", "pr", "r", "s", "st", "t", "tr", "v", "z", "h", "sh"];
+    const ONSETS: &[&str] = &[
+        "b", "br", "c", "d", "dr", "f", "g", "gr", "k", "kr", "l", "m", "n", "p", "pr", "r", "s", "st", "t", "tr", "v",
+        "z", "h", "sh",
+    ];
     const VOWELS: &[&str] = &["a", "e", "i", "o", "u", "ia", "io", "ea", "ai"];
     const CODAS: &[&str] = &["", "", "", "n", "r", "s", "x", "l", "m", "t", "k", "ks", "nt"];
     let mut names: Vec<String> = KNOWN_BRANDS.iter().map(|s| s.to_string()).collect();
@@ -728,7 +844,8 @@ impl Catalogue {
                 .map(|(_, brands)| brands.iter().map(|b| brand_index(b)).collect())
                 .unwrap_or_default();
             let pool = 3 + (120.0 / ((c + 1) as f64).sqrt()) as usize;
-            let pool_brand = |j: usize| (BRAND_NAMES as f64 * hash_unit(&[salt::POOL, cu, j as u64]).powf(1.6)) as usize;
+            let pool_brand =
+                |j: usize| (BRAND_NAMES as f64 * hash_unit(&[salt::POOL, cu, j as u64]).powf(1.6)) as usize;
 
             let product_offset = hash(&[salt::PRODUCT_ID, cu]) % 100_000;
             let count = ((products * stocked / stock_total).round() as usize).clamp(1, MAX_PRODUCTS_PER_CATEGORY);
@@ -872,7 +989,8 @@ mod tests {
         let dir = Scratch::new("count");
         let summary = generate_rees46(&options(&dir.0, 10_003, 1, 4)).unwrap();
         assert_eq!(summary.events, 10_003);
-        let names: Vec<_> = summary.files.iter().map(|p| p.file_name().unwrap().to_str().unwrap().to_string()).collect();
+        let names: Vec<_> =
+            summary.files.iter().map(|p| p.file_name().unwrap().to_str().unwrap().to_string()).collect();
         assert_eq!(names, ["events-00001.csv", "events-00002.csv", "events-00003.csv", "events-00004.csv"]);
         let counts: Vec<usize> = rows_of(&summary).iter().map(Vec::len).collect();
         assert_eq!(counts, [2501, 2501, 2501, 2500]);

@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::dataflow::diff::PriceTotals;
-use crate::dataflow::{resolve, Desc, Dictionary, Interactions};
+use crate::dataflow::{resolve, Counted, Desc, Dictionary, Interactions};
 use crate::sinks::csv_out::{divide_rounded, Fields};
 use crate::sinks::{Outputs, ReportRow};
 
@@ -21,10 +21,10 @@ pub fn build<'s>(facts: &Interactions<'s>, names: &Dictionary<'s>, out: &mut Out
         .explode(|(code, price_cents)| Some((code, PriceTotals { events: 1, total_cents: price_cents })))
         .count();
     // Values reach `reduce` sorted, so the extremes are the first and last price.
-    let range = facts.code_price.clone().reduce(|_code, prices: &[(&i64, isize)], output| {
+    let range = facts.code_price.clone().reduce(|_code, prices: &Counted<i64>, output| {
         let mut present = prices.iter().filter(|(_, n)| *n > 0).map(|(price, _)| **price);
         if let Some(min) = present.next() {
-            let max = present.last().unwrap_or(min);
+            let max = present.next_back().unwrap_or(min);
             output.push(((min, max), 1isize));
         }
     });

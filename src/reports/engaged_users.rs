@@ -14,17 +14,20 @@ use serde::{Deserialize, Serialize};
 
 use super::ReportParams;
 use crate::dataflow::topk::{first_k, top_k_by_count};
-use crate::dataflow::{resolve, Dictionary, Interactions, EMPTY};
+use crate::dataflow::{resolve, resolve_pair, Dictionary, Interactions, EMPTY};
 use crate::sinks::csv_out::Fields;
 use crate::sinks::{Outputs, ReportRow};
 
 pub fn build<'s>(facts: &Interactions<'s>, names: &Dictionary<'s>, params: &ReportParams, out: &mut Outputs) {
     // Many groups, a few of them large: 2^8 buckets per group.
-    let users = facts.user_code_brand.clone().filter(|(_, _, brand)| *brand != EMPTY).map(|(user, code, brand)| ((code, brand), user));
-    let leaders = top_k_by_count(users, params.per_group, 8).map(|((code, brand), (n, user))| (user, (code, brand, n)));
-    let leaders = resolve(leaders, names).map(|(user, (code, brand, n))| (code, (brand, user, n)));
-    let leaders = resolve(leaders, names).map(|(code, (brand, user, n))| (brand, (code, user, n)));
-    let leaders = resolve(leaders, names).map(|(brand, (code, user, n))| ((code, brand), (n, user)));
+    let users = facts
+        .user_code_brand
+        .clone()
+        .filter(|(_, _, brand)| *brand != EMPTY)
+        .map(|(user, code, brand)| ((code, brand), user));
+    let leaders = top_k_by_count(users, params.per_group, 8).map(|(group, (n, user))| (user, (group, n)));
+    let leaders = resolve(leaders, names).map(|(user, (group, n))| (group, (n, user)));
+    let leaders = resolve_pair(leaders, names);
     let rows = first_k(leaders, params.per_group).map(|((category_code, brand), (rank, (interactions, user_id)))| {
         EngagedUserRow { category_code, brand, rank, user_id, interactions: interactions.0 }
     });

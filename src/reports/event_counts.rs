@@ -31,11 +31,9 @@ pub fn build<'s>(facts: &Interactions<'s>, names: &Dictionary<'s>, out: &mut Out
         let all = (None, EventTotals { events: 0, users: 0, sessions: 1 });
         per_standard_type(&f, |_| EventTotals { events: 0, users: 0, sessions: 1 }).chain(Some(all))
     });
-    let other_users = facts
-        .other_type_user
-        .clone()
-        .count()
-        .map(|((event_type, _user), events)| (Some(event_type), EventTotals { events: events as i64, users: 1, sessions: 0 }));
+    let other_users = facts.other_type_user.clone().count().map(|((event_type, _user), events)| {
+        (Some(event_type), EventTotals { events: events as i64, users: 1, sessions: 0 })
+    });
     let other_sessions = facts
         .other_type_session
         .clone()
@@ -48,7 +46,8 @@ pub fn build<'s>(facts: &Interactions<'s>, names: &Dictionary<'s>, out: &mut Out
         .concat(other_sessions)
         .explode(|(event_type, totals)| Some((event_type, totals)))
         .count();
-    let all = totals.clone().filter(|(event_type, _)| event_type.is_none()).map(|(_, totals)| (ALL.to_string(), totals));
+    let all =
+        totals.clone().filter(|(event_type, _)| event_type.is_none()).map(|(_, totals)| (ALL.to_string(), totals));
     let per_type = resolve(totals.flat_map(|(event_type, totals)| event_type.map(|key| (key, totals))), names);
     let rows = per_type.concat(all).map(|(event_type, totals)| EventCountRow { event_type, totals });
     out.report("event_counts", rows);

@@ -21,7 +21,8 @@ use crate::sinks::{Outputs, ReportRow};
 
 pub fn build<'s>(facts: &Interactions<'s>, names: &Dictionary<'s>, out: &mut Outputs) {
     let bands = facts.code_band.clone().count().map(|((code, band), funnel)| (code, (band, funnel)));
-    let rows = resolve(bands, names).map(|(category_code, (band, funnel))| PriceBandRow { category_code, band, funnel });
+    let rows =
+        resolve(bands, names).map(|(category_code, (band, funnel))| PriceBandRow { category_code, band, funnel });
     out.report("price_bands", rows);
 }
 

@@ -10,16 +10,15 @@ use serde::{Deserialize, Serialize};
 
 use super::ReportParams;
 use crate::dataflow::topk::{first_k, top_k_by_count};
-use crate::dataflow::{resolve, Desc, Dictionary, Interactions};
+use crate::dataflow::{resolve_pair, Desc, Dictionary, Interactions};
 use crate::sinks::csv_out::Fields;
 use crate::sinks::{Outputs, ReportRow};
 
 pub fn build<'s>(facts: &Interactions<'s>, names: &Dictionary<'s>, params: &ReportParams, out: &mut Outputs) {
     // A few hundred categories: one bucket is enough.
     let categories = facts.category.clone().map(|category| ((), category));
-    let leaders = top_k_by_count(categories, params.top, 0).map(|((), (n, (id, code)))| (id, (code, n)));
-    let leaders = resolve(leaders, names).map(|(id, (code, n))| (code, (id, n)));
-    let rows = resolve(leaders, names).map(|(category_code, (category_id, interactions))| {
+    let leaders = top_k_by_count(categories, params.top, 0).map(|((), (n, category))| (category, n));
+    let rows = resolve_pair(leaders, names).map(|((category_id, category_code), interactions)| {
         ((), TopCategoryRow { interactions, category_id, category_code })
     });
     out.report("top_categories", first_k(rows, params.top).map(|((), (_rank, row))| row));

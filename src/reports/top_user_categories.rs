@@ -10,16 +10,15 @@ use serde::{Deserialize, Serialize};
 
 use super::ReportParams;
 use crate::dataflow::topk::{first_k, top_k_by_count};
-use crate::dataflow::{resolve, Desc, Dictionary, Interactions};
+use crate::dataflow::{resolve_pair, Desc, Dictionary, Interactions};
 use crate::sinks::csv_out::Fields;
 use crate::sinks::{Outputs, ReportRow};
 
 pub fn build<'s>(facts: &Interactions<'s>, names: &Dictionary<'s>, params: &ReportParams, out: &mut Outputs) {
     // One group of millions of pairs: 2^16 buckets keep each re-read small.
     let pairs = facts.user_code_brand.clone().map(|(user, code, _brand)| ((), (user, code)));
-    let leaders = top_k_by_count(pairs, params.top, 16).map(|((), (n, (user, code)))| (user, (code, n)));
-    let leaders = resolve(leaders, names).map(|(user, (code, n))| (code, (user, n)));
-    let rows = resolve(leaders, names).map(|(category_code, (user_id, interactions))| {
+    let leaders = top_k_by_count(pairs, params.top, 16).map(|((), (n, pair))| (pair, n));
+    let rows = resolve_pair(leaders, names).map(|((user_id, category_code), interactions)| {
         ((), TopUserCategoryRow { interactions, user_id, category_code })
     });
     out.report("top_user_categories", first_k(rows, params.top).map(|((), (_rank, row))| row));

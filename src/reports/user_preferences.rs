@@ -15,7 +15,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::dataflow::{resolve, Desc, Dictionary, Interactions, TextKey, EMPTY};
+use crate::dataflow::{resolve, resolve_pair, Counted, Desc, Dictionary, Interactions, TextKey, EMPTY};
 use crate::sinks::csv_out::Fields;
 use crate::sinks::{Outputs, ReportRow};
 
@@ -26,19 +26,18 @@ pub fn build<'s>(facts: &Interactions<'s>, names: &Dictionary<'s>, out: &mut Out
         .clone()
         .filter(|(_, code, brand)| !(*code == EMPTY && *brand == EMPTY))
         .map(|(user, code, brand)| (user, (code, brand)))
-        .reduce(|_user, pairs: &[(&(TextKey, TextKey), isize)], output| {
+        .reduce(|_user, pairs: &Counted<(TextKey, TextKey)>, output| {
             let total: isize = pairs.iter().map(|(_, n)| *n).sum();
             let most = pairs.iter().map(|(_, n)| *n).max().unwrap_or(0);
             for (&(code, brand), _) in pairs.iter().filter(|(_, n)| *n == most) {
                 output.push(((code, brand, most as i64, total as i64), 1isize));
             }
         })
-        .map(|(user, (code, brand, n, total))| (code, (brand, user, n, total)));
+        .map(|(user, (code, brand, n, total))| ((code, brand), (user, n, total)));
     // Ties go to the smallest (code, brand) by text, so resolve before choosing.
-    let candidates = resolve(candidates, names).map(|(code, (brand, user, n, total))| (brand, (code, user, n, total)));
-    let choices = resolve(candidates, names)
-        .map(|(brand, (code, user, n, total))| (user, (Desc(n), code, brand, total)))
-        .reduce(|_user, candidates: &[(&(Desc<i64>, String, String, i64), isize)], output| {
+    let choices = resolve_pair(candidates, names)
+        .map(|((code, brand), (user, n, total))| (user, (Desc(n), code, brand, total)))
+        .reduce(|_user, candidates: &Counted<(Desc<i64>, String, String, i64)>, output| {
             output.push(((*candidates[0].0).clone(), 1isize));
         });
     let rows = resolve(choices, names).map(|(user_id, (interactions, category_code, brand, user_total))| {

@@ -108,7 +108,12 @@ impl Outputs {
         let table = self.follow(rows);
         if self.worker == 0 {
             let relative_path = PathBuf::from(format!("{name}.csv"));
-            self.files.push(Box::new(ReportFile { relative_path, table: Rc::clone(&table), empty_row, written: false }));
+            self.files.push(Box::new(ReportFile {
+                relative_path,
+                table: Rc::clone(&table),
+                empty_row,
+                written: false,
+            }));
         }
         TableView { table }
     }

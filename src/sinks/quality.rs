@@ -40,7 +40,8 @@ pub fn reason_counts(rejects: &[Reject]) -> String {
 
 /// Writes `_rejects/<file name>.csv`: `line,reason,raw` for every rejected row.
 pub fn write_rejects(out_dir: &Path, file_name: &str, rejects: &[Reject]) -> io::Result<()> {
-    let mut csv = AtomicCsv::create(&out_dir.join("_rejects").join(format!("{file_name}.csv")), &["line", "reason", "raw"])?;
+    let mut csv =
+        AtomicCsv::create(&out_dir.join("_rejects").join(format!("{file_name}.csv")), &["line", "reason", "raw"])?;
     for reject in rejects {
         let reason = format!("{}: {}", reject.error.kind, reject.error.detail);
         csv.row().int(reject.line).text(&reason).text(&reject.raw).end()?;
