@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use comfy_table::{presets::UTF8_FULL_CONDENSED, CellAlignment, Table};
 
 use crate::cli::{run_with_progress, DemoArgs};
 use crate::engine::Job;
@@ -50,9 +50,18 @@ fn show(report_dir: &Path, report: &str, title: &str, rows: usize) -> Result<()>
         csv::Reader::from_path(&path).with_context(|| format!("report {}: cannot read it", path.display()))?;
     let mut table = Table::new();
     table.load_style(UTF8_FULL_CONDENSED);
-    table.set_header(reader.headers()?.iter());
-    for record in reader.records().take(rows) {
-        table.add_row(record?.iter());
+    let header = reader.headers()?.clone();
+    table.set_header(header.iter());
+    let records: Vec<csv::StringRecord> = reader.records().take(rows).collect::<Result<_, _>>()?;
+    for record in &records {
+        table.add_row(record.iter());
+    }
+    // Quantities read best right-aligned; ids are names, even when they are digits.
+    let is_quantity = |i: usize| !header[i].ends_with("_id") && records.iter().all(|r| r[i].parse::<f64>().is_ok());
+    for i in (0..header.len()).filter(|&i| is_quantity(i)) {
+        if let Some(column) = table.column_mut(i) {
+            column.set_cell_alignment(CellAlignment::Right);
+        }
     }
     println!("{title} ({report}.csv)\n{table}\n");
     Ok(())
