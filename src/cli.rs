@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Result};
+use anyhow::Result;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::engine::{self, Job, RunSummary};
@@ -112,7 +112,7 @@ struct RunArgs {
 #[derive(Args, Debug, Clone)]
 pub struct EngineArgs {
     /// Worker threads in this process [default: the number of cores].
-    #[arg(short, long)]
+    #[arg(short, long, value_parser = at_least_one)]
     pub workers: Option<usize>,
     /// Leaderboard length.
     #[arg(long, default_value_t = 10)]
@@ -121,23 +121,27 @@ pub struct EngineArgs {
     #[arg(long, default_value_t = 3)]
     pub per_group: usize,
     /// Refuse a file whole when more than this share of its rows is rejected.
-    #[arg(long, default_value_t = 0.05)]
+    #[arg(long, default_value_t = 0.05, value_parser = share)]
     pub max_reject_rate: f64,
+}
+
+fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("expected a whole number of at least 1, not {text:?}")),
+    }
+}
+
+fn share(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(x) if (0.0..=1.0).contains(&x) => Ok(x),
+        _ => Err(format!("expected a share between 0 and 1, not {text:?}")),
+    }
 }
 
 impl EngineArgs {
     pub fn workers(&self) -> usize {
         self.workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1)
-    }
-
-    fn check(&self) -> Result<()> {
-        if !(0.0..=1.0).contains(&self.max_reject_rate) {
-            bail!("--max-reject-rate must be between 0 and 1, not {}", self.max_reject_rate);
-        }
-        if self.workers == Some(0) {
-            bail!("--workers must be at least 1");
-        }
-        Ok(())
     }
 
     pub fn params(&self) -> ReportParams {
@@ -213,7 +217,6 @@ fn execute(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Run(args) => {
-            args.engine.check()?;
             let mut groups = vec![discover(&args.input)?];
             if !args.then.is_empty() {
                 groups.push(discover(&args.then)?);
