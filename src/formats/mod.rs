@@ -247,6 +247,13 @@ fn describe_csv_error(error: &csv::Error) -> String {
     }
 }
 
+/// Line breaks in `bytes`: `\n`, `\r\n` and a lone `\r` each end one line.
+fn line_breaks(bytes: &[u8]) -> u64 {
+    let lone_returns = bytes.windows(2).filter(|pair| pair[0] == b'\r' && pair[1] != b'\n').count()
+        + usize::from(bytes.last() == Some(&b'\r'));
+    (bytes.iter().filter(|&&b| b == b'\n').count() + lone_returns) as u64
+}
+
 /// Rejected rows are rare, so rather than keep every row's raw bytes while reading,
 /// the file is read a second time and only the rejected byte ranges are kept.
 fn quote_rejected_rows(path: &Path, rejects: &mut [Reject]) -> io::Result<()> {
@@ -269,10 +276,16 @@ fn quote_rejected_rows(path: &Path, rejects: &mut [Reject]) -> io::Result<()> {
             let from = start.saturating_sub(chunk_start).min(n as u64) as usize;
             raw.extend_from_slice(&buffer[from..n]);
         }
-        while matches!(raw.last(), Some(b'\n' | b'\r')) {
-            raw.pop();
+        // The reader reports a record's position from where it started looking, so
+        // blank lines before the record are part of the range: skip them, and count
+        // them into the line number.
+        let blank = raw.iter().take_while(|&&b| b == b'\n' || b == b'\r').count();
+        reject.line += line_breaks(&raw[..blank]);
+        let mut record = &raw[blank..];
+        while let [rest @ .., b'\n' | b'\r'] = record {
+            record = rest;
         }
-        reject.raw = String::from_utf8_lossy(&raw).into_owned();
+        reject.raw = String::from_utf8_lossy(record).into_owned();
     }
     Ok(())
 }
