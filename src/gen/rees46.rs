@@ -31,7 +31,7 @@ use std::sync::Mutex;
 
 use anyhow::{Context, Result};
 use flate2::{write::GzEncoder, Compression};
-use rand::RngCore;
+use rand_core::RngCore;
 use rand_pcg::Pcg64Mcg;
 
 use super::{GenOptions, GenSummary};
