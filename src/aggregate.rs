@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 
 use foldhash::fast::RandomState;
+use serde::{Deserialize, Serialize};
 
 use crate::dataflow::diff::Funnel;
 use crate::dataflow::{text_key, InteractionInputs, TextKey};
@@ -19,7 +20,10 @@ use crate::records::{price_band, EventKind, Interaction};
 type Map<K, V> = HashMap<K, V, RandomState>;
 
 /// The interaction facts of one file (see [`InteractionInputs`] for their meaning).
-#[derive(Default)]
+///
+/// They are also what the state directory keeps of each applied file, so that
+/// its contribution can be retracted after the file changes or is deleted.
+#[derive(Default, Serialize, Deserialize)]
 pub struct InteractionFacts {
     names: Map<TextKey, Box<str>>,
     user: Map<TextKey, Funnel>,
@@ -107,9 +111,10 @@ impl InteractionFacts {
         self.names.is_empty()
     }
 
-    /// Hands the facts to the dataflow, calling `pause` every so often so the
-    /// worker can drain its queues while a large file is fed.
-    pub fn feed(self, inputs: &mut InteractionInputs, mut pause: impl FnMut()) {
+    /// Hands the facts to the dataflow, each multiplied by `sign` (+1 applies
+    /// them, -1 retracts them), calling `pause` every so often so the worker can
+    /// drain its queues while a large file is fed.
+    pub fn feed(self, inputs: &mut InteractionInputs, sign: isize, mut pause: impl FnMut()) {
         tracing::debug!(
             names = self.names.len(),
             users = self.user.len(),
@@ -132,8 +137,8 @@ impl InteractionFacts {
                 }
             };
         }
-        let count = |n: i64| n as isize;
-        let sums = |f: Funnel| f;
+        let count = |n: i64| n as isize * sign;
+        let sums = |f: Funnel| f * sign;
         feed!(user, sums);
         feed!(session, sums);
         feed!(other_type_user, count);
@@ -145,12 +150,12 @@ impl InteractionFacts {
         feed!(brand, sums);
         feed!(brand_buyer, count);
         for (key, text) in self.names {
-            inputs.names.update((key, text.into_string()), 1);
+            inputs.names.update((key, text.into_string()), sign);
             tick();
         }
         for (hour, funnel) in self.hour.into_iter().enumerate() {
             if funnel.events != 0 {
-                inputs.hour.update(hour as u8, funnel);
+                inputs.hour.update(hour as u8, funnel * sign);
             }
         }
     }

@@ -9,11 +9,12 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::engine::{self, Job, RunSummary};
+use crate::engine::{self, Job, RunSummary, StateOptions};
+use crate::epochs::{CheckpointPolicy, Schedule, WatchOptions};
 use crate::formats::Format;
 use crate::gen::{generate_rees46, GenOptions};
 use crate::reports::ReportParams;
-use crate::sources::{discover, plan_epochs};
+use crate::sources::discover;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -49,6 +50,8 @@ enum Command {
     Gen(GenArgs),
     /// Apply input files, write every report, and exit.
     Run(RunArgs),
+    /// Keep every report current as files arrive in a directory.
+    Watch(WatchArgs),
     /// Measure throughput, incremental update time and peak memory.
     Bench(crate::bench::BenchArgs),
 }
@@ -104,8 +107,70 @@ struct RunArgs {
     /// Files to apply afterwards as one more epoch (used by `cartflow bench`).
     #[arg(long, hide = true, num_args = 1..)]
     then: Vec<PathBuf>,
+    /// State directory: apply only files it has not applied, then checkpoint.
+    #[arg(long)]
+    state: Option<PathBuf>,
+    #[command(flatten)]
+    checkpoints: CheckpointArgs,
     #[command(flatten)]
     engine: EngineArgs,
+}
+
+#[derive(Args, Debug)]
+struct WatchArgs {
+    /// Directory to watch for new files.
+    #[arg(long)]
+    input: PathBuf,
+    /// Format of the input files.
+    #[arg(long, value_enum)]
+    format: Format,
+    /// Directory to write reports to.
+    #[arg(long)]
+    out: PathBuf,
+    /// State directory: applied files and checkpoints, for restarts.
+    #[arg(long)]
+    state: PathBuf,
+    /// How often to scan the directory (e.g. 10ms, 1s, 5m).
+    #[arg(long, default_value = "1s", value_parser = duration)]
+    poll: Duration,
+    /// Take a file once its size and modification time have held still this long.
+    #[arg(long, default_value = "2s", value_parser = duration)]
+    settle: Duration,
+    /// Take a file only once `<name>.done` exists beside it.
+    #[arg(long)]
+    require_marker: bool,
+    /// When an applied file is deleted, take back its contribution.
+    #[arg(long)]
+    retract_deleted: bool,
+    #[command(flatten)]
+    checkpoints: CheckpointArgs,
+    #[command(flatten)]
+    engine: EngineArgs,
+}
+
+/// Options for a state directory.
+#[derive(Args, Debug, Clone)]
+struct CheckpointArgs {
+    /// When an applied file's content changes, retract its old contribution and
+    /// apply the new one (otherwise the change is reported and skipped).
+    #[arg(long)]
+    replace_changed: bool,
+    /// Checkpoint after this many epochs.
+    #[arg(long, default_value_t = 1, value_parser = at_least_one_u64)]
+    checkpoint_every: u64,
+    /// Also checkpoint once this much time has passed since the last checkpoint (e.g. 5m).
+    #[arg(long, value_parser = duration)]
+    checkpoint_interval: Option<Duration>,
+}
+
+impl CheckpointArgs {
+    fn options(&self, dir: PathBuf) -> StateOptions {
+        StateOptions {
+            dir,
+            policy: CheckpointPolicy { every: self.checkpoint_every, interval: self.checkpoint_interval },
+            replace_changed: self.replace_changed,
+        }
+    }
 }
 
 /// Options shared by every command that runs the dataflow.
@@ -130,6 +195,15 @@ fn at_least_one(text: &str) -> Result<usize, String> {
         Ok(n) if n >= 1 => Ok(n),
         _ => Err(format!("expected a whole number of at least 1, not {text:?}")),
     }
+}
+
+fn at_least_one_u64(text: &str) -> Result<u64, String> {
+    at_least_one(text).map(|n| n as u64)
+}
+
+/// A duration as SPEC §6 writes them: `250ms`, `2s`, `5m`.
+fn duration(text: &str) -> Result<Duration, String> {
+    humantime::parse_duration(text).map_err(|e| format!("expected a duration such as 250ms, 2s or 5m: {e}"))
 }
 
 fn share(text: &str) -> Result<f64, String> {
@@ -221,13 +295,17 @@ fn execute(cli: Cli) -> Result<()> {
             if !args.then.is_empty() {
                 groups.push(discover(&args.then)?);
             }
+            if args.epoch_per_file {
+                groups = groups.into_iter().flatten().map(|file| vec![file]).collect();
+            }
             let job = Job {
-                epochs: plan_epochs(groups, args.epoch_per_file)?,
+                schedule: Schedule::Batch(groups),
                 format: args.format,
                 out_dir: args.out,
                 workers: args.engine.workers(),
                 params: args.engine.params(),
                 max_reject_rate: args.engine.max_reject_rate,
+                state: args.state.map(|dir| args.checkpoints.options(dir)),
             };
             let out_dir = job.out_dir.clone();
             let summary = run_with_progress(job, quiet)?;
@@ -236,12 +314,58 @@ fn execute(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::Watch(args) => {
+            if !args.input.is_dir() {
+                anyhow::bail!("input {}: not a directory; watch takes a directory to scan", args.input.display());
+            }
+            install_stop_handler()?;
+            let job = Job {
+                schedule: Schedule::Watch(WatchOptions {
+                    dir: args.input,
+                    poll: args.poll,
+                    settle: args.settle,
+                    require_marker: args.require_marker,
+                    retract_deleted: args.retract_deleted,
+                }),
+                format: args.format,
+                out_dir: args.out,
+                workers: args.engine.workers(),
+                params: args.engine.params(),
+                max_reject_rate: args.engine.max_reject_rate,
+                state: Some(args.checkpoints.options(args.state)),
+            };
+            let out_dir = job.out_dir.clone();
+            tracing::info!(dir = %out_dir.display(), "watching; Ctrl-C stops after the epoch in flight");
+            let summary = engine::run(job, Arc::new(AtomicU64::new(0)), &STOP)?;
+            if !quiet {
+                print_summary(&summary, &out_dir);
+            }
+            Ok(())
+        }
     }
+}
+
+/// Set by Ctrl-C or SIGTERM: `watch` finishes the epoch in flight, checkpoints and exits.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+fn install_stop_handler() -> Result<()> {
+    ctrlc::set_handler(|| {
+        if STOP.swap(true, Ordering::SeqCst) {
+            // A second signal: the user does not want to wait for the epoch in flight.
+            eprintln!("cartflow: stopped at once; the epoch in flight is redone on restart");
+            std::process::exit(130);
+        }
+        eprintln!("cartflow: stopping after the epoch in flight (signal again to stop at once)");
+    })
+    .map_err(|e| anyhow::anyhow!("cannot install the Ctrl-C handler: {e}"))
 }
 
 /// Runs a job, drawing a progress bar over the input bytes on a terminal.
 pub fn run_with_progress(job: Job, quiet: bool) -> Result<RunSummary> {
-    let total: u64 = job.epochs.iter().flat_map(|e| &e.files).map(|f| f.size).sum();
+    let total: u64 = match &job.schedule {
+        Schedule::Batch(groups) => groups.iter().flatten().map(|f| f.size).sum(),
+        Schedule::Watch(_) => 0,
+    };
     let bytes_read = Arc::new(AtomicU64::new(0));
     let show = !quiet && std::io::stderr().is_terminal();
     let done = Arc::new(AtomicBool::new(false));
@@ -262,7 +386,7 @@ pub fn run_with_progress(job: Job, quiet: bool) -> Result<RunSummary> {
             bar.finish_and_clear();
         })
     });
-    let result = engine::run(job, Arc::clone(&bytes_read));
+    let result = engine::run(job, Arc::clone(&bytes_read), &STOP);
     done.store(true, Ordering::Relaxed);
     if let Some(drawer) = drawer {
         let _ = drawer.join();

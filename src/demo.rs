@@ -7,9 +7,10 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, CellAlignment, Table};
 
 use crate::cli::{run_with_progress, DemoArgs};
 use crate::engine::Job;
+use crate::epochs::Schedule;
 use crate::formats::Format;
 use crate::gen::{generate_rees46, GenOptions};
-use crate::sources::{discover, plan_epochs};
+use crate::sources::discover;
 
 pub fn demo(args: &DemoArgs, quiet: bool) -> Result<()> {
     let data_dir = args.out.join("data");
@@ -17,12 +18,13 @@ pub fn demo(args: &DemoArgs, quiet: bool) -> Result<()> {
     let generated =
         generate_rees46(&GenOptions { events: args.events, seed: 42, files: 4, out: data_dir.clone(), gzip: false })?;
     let job = Job {
-        epochs: plan_epochs(vec![discover(std::slice::from_ref(&data_dir))?], false)?,
+        schedule: Schedule::Batch(vec![discover(std::slice::from_ref(&data_dir))?]),
         format: Format::Rees46,
         out_dir: report_dir.clone(),
         workers: args.engine.workers(),
         params: args.engine.params(),
         max_reject_rate: args.engine.max_reject_rate,
+        state: None,
     };
     let workers = job.workers;
     let summary = run_with_progress(job, quiet)?;

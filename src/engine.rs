@@ -1,36 +1,54 @@
-//! Runs a job on timely workers: every worker builds the same dataflow, reads its
-//! share of each epoch's files, and writes its outputs once the epoch is complete.
+//! Runs a job on timely workers. Every worker builds the same dataflow; worker 0
+//! plans each step (restore, apply an epoch, checkpoint) and the plan reaches
+//! every worker through the dataflow, so all of them take the same steps. Each
+//! worker reads its share of an epoch's files, and writes its outputs once the
+//! epoch is complete everywhere.
 
-use std::path::PathBuf;
-use std::sync::atomic::AtomicU64;
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::sync::Arc;
 use std::time::Instant;
+use std::{cell::RefCell, rc::Rc};
 
 use anyhow::{anyhow, Result};
 use differential_dataflow::input::Input;
+use serde::{Deserialize, Serialize};
 use timely::dataflow::operators::probe::Handle as ProbeHandle;
-use timely::dataflow::operators::{Exchange, Input as TimelyInput, Probe};
+use timely::dataflow::operators::vec::{Broadcast, Input as TimelyInput};
+use timely::dataflow::operators::{Exchange, Inspect, Probe};
+use timely::dataflow::InputHandleVec;
 use timely::worker::Worker;
 use timely::{CommunicationConfig, Config, WorkerConfig};
 
 use crate::aggregate::InteractionFacts;
-use crate::dataflow::{InteractionInputs, Time};
+use crate::dataflow::{FactTrace, InteractionInputs, InteractionSnapshot, InteractionTraces, Time};
+use crate::epochs::{CheckpointPolicy, EpochPlan, Planner, Schedule, Step};
 use crate::formats::Format;
 use crate::ingest::read_file;
 use crate::reports::{build_interaction_reports, ReportParams, PER_ENTITY_REPORTS};
-use crate::sinks::quality::{write_epoch, write_rejects, EpochRecord, QualityRow};
-use crate::sinks::Outputs;
-use crate::sources::EpochPlan;
+use crate::sinks::quality::{remove_rejects, write_epoch, write_rejects, EpochRecord, QualityRow};
+use crate::sinks::{change_log_lengths, rewind_change_logs, Outputs};
+use crate::state::{read_binary, write_binary, CheckpointRef, FileContribution, Manifest, StateDir};
 
 /// Everything a run needs, decided before any worker starts.
 #[derive(Clone, Debug)]
 pub struct Job {
-    pub epochs: Vec<EpochPlan>,
+    pub schedule: Schedule,
     pub format: Format,
     pub out_dir: PathBuf,
     pub workers: usize,
     pub params: ReportParams,
     pub max_reject_rate: f64,
+    pub state: Option<StateOptions>,
+}
+
+/// `--state` and what goes with it.
+#[derive(Clone, Debug)]
+pub struct StateOptions {
+    pub dir: PathBuf,
+    pub policy: CheckpointPolicy,
+    pub replace_changed: bool,
 }
 
 /// What a run did, as seen from worker 0.
@@ -40,12 +58,31 @@ pub struct RunSummary {
     pub quality: Vec<QualityRow>,
 }
 
-/// Runs `job` to completion. `bytes_read` counts input bytes as workers read
-/// them, for progress display.
-pub fn run(job: Job, bytes_read: Arc<AtomicU64>) -> Result<RunSummary> {
+/// One worker's part of a checkpoint.
+#[derive(Default, Serialize, Deserialize)]
+struct CheckpointPart {
+    interactions: InteractionSnapshot,
+    quality: Vec<(QualityRow, isize)>,
+}
+
+/// Runs `job` until its schedule ends or `stop` is set. `bytes_read` counts
+/// input bytes as workers read them, for progress display.
+pub fn run(job: Job, bytes_read: Arc<AtomicU64>, stop: &'static AtomicBool) -> Result<RunSummary> {
     std::fs::create_dir_all(&job.out_dir)
         .map_err(|e| anyhow!("output {}: cannot create it: {e}", job.out_dir.display()))?;
+    let state = job.state.as_ref().map(|s| StateDir::open(&s.dir)).transpose()?;
+    let _lock = state.as_ref().map(StateDir::lock).transpose()?;
+    let resume = match &state {
+        Some(state) => state.load_manifest()?,
+        None => None,
+    };
+    if let Some(manifest) = &resume {
+        tracing::info!(epoch = manifest.epoch, files = manifest.files.len(), "resuming from the checkpoint");
+    }
+    rewind_change_logs(&job.out_dir, resume.as_ref().map(|m| &m.change_logs))
+        .map_err(|e| anyhow!("output {}: cannot rewind the change logs: {e}", job.out_dir.display()))?;
     remove_stale_parts(&job)?;
+
     let communication = match job.workers {
         0 | 1 => CommunicationConfig::Thread,
         n => CommunicationConfig::Process(n),
@@ -56,9 +93,12 @@ pub fn run(job: Job, bytes_read: Arc<AtomicU64>) -> Result<RunSummary> {
         &differential_dataflow::Config::default().idle_merge_effort(None),
     );
     let config = Config { communication, worker: worker_config };
-    let job = Arc::new(job);
-    let guards =
-        timely::execute(config, move |worker| run_worker(worker, &job, &bytes_read)).map_err(|e| anyhow!(e))?;
+    let shared = Arc::new((job, state, resume));
+    let guards = timely::execute(config, move |worker| {
+        let (job, state, resume) = &*shared;
+        run_worker(worker, job, state.as_ref(), resume.as_ref(), &bytes_read, stop)
+    })
+    .map_err(|e| anyhow!(e))?;
     let mut summary = RunSummary::default();
     for result in guards.join() {
         if let Some(s) = result.map_err(|e| anyhow!(e))? {
@@ -68,91 +108,334 @@ pub fn run(job: Job, bytes_read: Arc<AtomicU64>) -> Result<RunSummary> {
     Ok(summary)
 }
 
-/// Stops the whole process. Workers wait on each other at every epoch, so a
+/// Stops the whole process. Workers wait on each other at every step, so a
 /// worker that gave up alone would leave the others waiting forever.
 fn fail(message: String) -> ! {
     eprintln!("cartflow: error: {message}");
     std::process::exit(1)
 }
 
+/// The dataflow one worker drives, and its handles.
+struct WorkerDataflow {
+    facts_in: InteractionInputs,
+    quality_in: differential_dataflow::input::InputSession<Time, QualityRow, isize>,
+    outputs: Outputs,
+    quality_table: crate::sinks::TableView<QualityRow>,
+    /// What a checkpoint reads; only with a state directory.
+    traces: Option<(InteractionTraces, FactTrace<QualityRow, isize>)>,
+}
+
+impl WorkerDataflow {
+    fn advance_to(&mut self, time: Time) {
+        self.facts_in.advance_to(time);
+        self.facts_in.flush();
+        self.quality_in.advance_to(time);
+        self.quality_in.flush();
+    }
+}
+
 /// One worker's whole run. Worker 0 returns the summary.
-fn run_worker(worker: &mut Worker, job: &Job, bytes_read: &AtomicU64) -> Option<RunSummary> {
+fn run_worker(
+    worker: &mut Worker,
+    job: &Job,
+    state: Option<&StateDir>,
+    resume: Option<&Manifest>,
+    bytes_read: &AtomicU64,
+    stop: &'static AtomicBool,
+) -> Option<RunSummary> {
     let index = worker.index();
     let peers = worker.peers();
     let probe = ProbeHandle::<Time>::new();
-
-    let (mut facts_in, mut quality_in, mut outputs, quality_table) = worker.dataflow::<Time, _, _>(|scope| {
+    let mut flow = worker.dataflow::<Time, _, _>(|scope| {
         let (facts_in, facts) = InteractionInputs::new(scope);
         let (mut quality_in, quality) = scope.new_collection::<QualityRow, isize>();
         quality_in.advance_to(1);
         let mut outputs = Outputs::new(index, probe.clone());
         build_interaction_reports(&facts, &job.params, &mut outputs);
-        let quality_table = outputs.report("_quality", quality);
-        (facts_in, quality_in, outputs, quality_table)
+        let quality_table = outputs.table("_quality", quality.clone());
+        let traces = state.is_some().then(|| {
+            let quality = quality.arrange_by_self();
+            quality.stream.probe_with(&probe);
+            (facts.arrange_for_checkpoint(&probe), quality.trace)
+        });
+        WorkerDataflow { facts_in, quality_in, outputs, quality_table, traces }
     });
-    // Every worker says when it has written an epoch's outputs; worker 0 waits for
-    // all of them before it writes `_epoch.json`.
-    let barrier_probe = ProbeHandle::<Time>::new();
-    let mut barrier_in = worker.dataflow::<Time, _, _>(|scope| {
-        let (barrier_in, stream) = scope.new_input::<Vec<()>>();
-        stream.exchange(|_| 0).probe_with(&barrier_probe);
-        barrier_in
+    let mut control = Control::new(worker);
+    let mut barrier = Barrier::new(worker);
+    let mut planner = (index == 0).then(|| {
+        let replace_changed = job.state.as_ref().is_some_and(|s| s.replace_changed);
+        let policy = job.state.as_ref().map_or(CheckpointPolicy { every: 1, interval: None }, |s| s.policy);
+        Planner::new(job.schedule.clone(), resume, state.is_some(), policy, replace_changed, stop)
     });
 
     let mut summary = RunSummary::default();
-    for (i, plan) in job.epochs.iter().enumerate() {
-        let epoch = i as Time + 1;
+    let mut time: Time = 1;
+    loop {
+        if let Some(planner) = &mut planner {
+            match planner.next_step() {
+                Ok(Some(step)) => control.send(step),
+                Ok(None) => control.close(),
+                Err(e) => fail(format!("{e:#}")),
+            }
+        }
+        let Some(step) = control.receive(worker) else { break };
         let started = Instant::now();
-        let mut epoch_facts = InteractionFacts::default();
-        for file in plan.files.iter().skip(index).step_by(peers) {
-            let outcome = read_file(file, job.format, job.max_reject_rate, bytes_read);
-            if !outcome.rejects.is_empty() {
-                if let Err(e) = write_rejects(&job.out_dir, &file.name, &outcome.rejects) {
-                    fail(format!("output {}: cannot write rejects: {e}", job.out_dir.display()));
+        match &step {
+            Step::Restore { checkpoint, parts, .. } => {
+                let state = state.expect("a restore needs a state directory");
+                for part in (index..*parts).step_by(peers) {
+                    let path = state.checkpoint_part(checkpoint, part);
+                    let part: CheckpointPart = read_binary(&path).unwrap_or_else(|e| fail(format!("{e:#}")));
+                    flow.facts_in.restore(part.interactions);
+                    for (row, diff) in part.quality {
+                        flow.quality_in.update(row, diff);
+                    }
                 }
             }
-            quality_in.insert(outcome.quality);
-            if let Some(facts) = outcome.facts {
-                if epoch_facts.is_empty() {
-                    epoch_facts = facts;
-                } else {
-                    epoch_facts.absorb(facts);
-                }
-            }
+            Step::Apply(plan) => apply(worker, &mut flow, job, state, plan, bytes_read),
+            Step::Checkpoint { .. } => {}
         }
-        epoch_facts.feed(&mut facts_in, || {
-            worker.step();
-        });
-        facts_in.advance_to(epoch + 1);
-        facts_in.flush();
-        quality_in.advance_to(epoch + 1);
-        quality_in.flush();
-        worker.step_or_park_while(None, || probe.less_than(&(epoch + 1)));
+        time += 1;
+        flow.advance_to(time);
+        worker.step_or_park_while(None, || probe.less_than(&time));
 
-        if let Err(e) = outputs.write(&job.out_dir) {
-            fail(format!("output {}: cannot write reports: {e}", job.out_dir.display()));
-        }
-        barrier_in.advance_to(epoch + 1);
-        if index == 0 {
-            worker.step_or_park_while(None, || barrier_probe.less_than(&(epoch + 1)));
-            let record = EpochRecord {
-                epoch,
-                files: plan.files.iter().map(|f| f.name.clone()).collect(),
-                duplicates: plan.duplicates.clone(),
-                seconds: started.elapsed().as_secs_f64(),
-                workers: peers,
-            };
-            if let Err(e) = write_epoch(&job.out_dir, &record) {
-                fail(format!("output {}: cannot write _epoch.json: {e}", job.out_dir.display()));
+        match step {
+            Step::Restore { epoch, files, .. } => {
+                write_outputs(&mut flow.outputs, &job.out_dir, None);
+                barrier.pass(worker, time);
+                if index == 0 {
+                    let record = EpochRecord::restored(epoch, files, started.elapsed().as_secs_f64(), peers);
+                    publish(&job.out_dir, &record);
+                }
             }
-            tracing::info!(epoch, files = record.files.len(), seconds = record.seconds, "epoch applied");
-            summary.epochs.push(record);
+            Step::Apply(plan) => {
+                write_outputs(&mut flow.outputs, &job.out_dir, Some(plan.epoch));
+                crash_point("after-outputs", plan.epoch);
+                barrier.pass(worker, time);
+                if index == 0 {
+                    let record = EpochRecord {
+                        epoch: plan.epoch,
+                        files: plan.files.iter().map(|f| f.name.clone()).collect(),
+                        duplicates: plan.duplicates,
+                        retracted: plan.retract.into_iter().map(|r| r.name).collect(),
+                        changed: plan.changed,
+                        restored: false,
+                        seconds: started.elapsed().as_secs_f64(),
+                        workers: peers,
+                    };
+                    publish(&job.out_dir, &record);
+                    tracing::info!(
+                        epoch = record.epoch,
+                        files = record.files.len(),
+                        seconds = record.seconds,
+                        "epoch applied"
+                    );
+                    summary.epochs.push(record);
+                }
+            }
+            Step::Checkpoint { dir, epoch } => {
+                let state = state.expect("a checkpoint needs a state directory");
+                let (interactions, quality) = flow.traces.as_mut().expect("traces are kept with a state directory");
+                let part = CheckpointPart {
+                    interactions: interactions.snapshot(),
+                    quality: crate::dataflow::read_trace(quality),
+                };
+                if let Err(e) = write_binary(&state.checkpoint_part(&dir, index), &part) {
+                    fail(format!("state {}: cannot write a checkpoint: {e}", state.checkpoint_dir(&dir).display()));
+                }
+                drop(part);
+                crash_point("mid-checkpoint", epoch);
+                barrier.pass(worker, time);
+                if let Some(planner) = &planner {
+                    commit_checkpoint(state, &job.out_dir, dir, epoch, peers, planner);
+                    crash_point("after-checkpoint", epoch);
+                }
+            }
+        }
+        if let Some((interactions, quality)) = &mut flow.traces {
+            interactions.compact_to(time);
+            crate::dataflow::compact_trace(quality, time);
         }
     }
-    drop((facts_in, quality_in, barrier_in));
-    worker.step_or_park_while(None, || !probe.done() || !barrier_probe.done());
-    summary.quality = quality_table.rows();
+    drop(flow.facts_in);
+    drop(flow.quality_in);
+    drop(barrier);
+    worker.step_or_park_while(None, || !probe.done());
+    summary.quality = flow.quality_table.rows();
     (index == 0).then_some(summary)
+}
+
+/// Reads this worker's share of an epoch's files and takes back its share of
+/// the retracted ones, feeding the difference into the dataflow.
+fn apply(
+    worker: &mut Worker,
+    flow: &mut WorkerDataflow,
+    job: &Job,
+    state: Option<&StateDir>,
+    plan: &EpochPlan,
+    bytes_read: &AtomicU64,
+) {
+    let mut epoch_facts = InteractionFacts::default();
+    for file in plan.files.iter().skip(worker.index()).step_by(worker.peers()) {
+        let outcome = read_file(file, job.format, job.max_reject_rate, bytes_read);
+        let rejects = if outcome.rejects.is_empty() {
+            remove_rejects(&job.out_dir, &file.name)
+        } else {
+            write_rejects(&job.out_dir, &file.name, &outcome.rejects)
+        };
+        if let Err(e) = rejects {
+            fail(format!("output {}: cannot write rejects: {e}", job.out_dir.display()));
+        }
+        flow.quality_in.insert(outcome.quality.clone());
+        let contribution = FileContribution { quality: outcome.quality, facts: outcome.facts };
+        if let Some(state) = state {
+            let path = state.contribution_path(file.hash);
+            if let Err(e) = write_binary(&path, &contribution) {
+                fail(format!("state {}: cannot write it: {e}", path.display()));
+            }
+        }
+        if let Some(facts) = contribution.facts {
+            if epoch_facts.is_empty() {
+                epoch_facts = facts;
+            } else {
+                epoch_facts.absorb(facts);
+            }
+        }
+    }
+    crash_point("after-read", plan.epoch);
+    epoch_facts.feed(&mut flow.facts_in, 1, || {
+        worker.step();
+    });
+    for retraction in plan.retract.iter().skip(worker.index()).step_by(worker.peers()) {
+        let state = state.expect("retraction needs a state directory");
+        let path = state.contribution_path(retraction.hash);
+        let old: FileContribution = read_binary(&path).unwrap_or_else(|e| fail(format!("{e:#}")));
+        flow.quality_in.update(old.quality, -1);
+        if let Some(facts) = old.facts {
+            facts.feed(&mut flow.facts_in, -1, || {
+                worker.step();
+            });
+        }
+        if retraction.deleted {
+            if let Err(e) = remove_rejects(&job.out_dir, &retraction.name) {
+                fail(format!("output {}: cannot remove rejects: {e}", job.out_dir.display()));
+            }
+        }
+    }
+}
+
+fn write_outputs(outputs: &mut Outputs, out_dir: &Path, epoch: Option<u64>) {
+    if let Err(e) = outputs.write(out_dir, epoch) {
+        fail(format!("output {}: cannot write reports: {e}", out_dir.display()));
+    }
+}
+
+fn publish(out_dir: &Path, record: &EpochRecord) {
+    if let Err(e) = write_epoch(out_dir, record) {
+        fail(format!("output {}: cannot write _epoch.json: {e}", out_dir.display()));
+    }
+}
+
+/// Worker 0, once every worker has written its part: the manifest makes the
+/// checkpoint the one a restart resumes from.
+fn commit_checkpoint(state: &StateDir, out_dir: &Path, dir: String, epoch: u64, parts: usize, planner: &Planner) {
+    let change_logs = change_log_lengths(out_dir)
+        .unwrap_or_else(|e| fail(format!("output {}: cannot read the change logs: {e}", out_dir.display())));
+    let manifest = Manifest {
+        version: crate::state::MANIFEST_VERSION,
+        epoch,
+        checkpoint: CheckpointRef { dir, parts },
+        change_logs,
+        files: planner.ledger().files(),
+    };
+    let committed = state.save_manifest(&manifest).and_then(|()| state.remove_unreferenced(&manifest));
+    if let Err(e) = committed {
+        fail(format!("state: cannot commit the checkpoint of epoch {epoch}: {e}"));
+    }
+    tracing::info!(epoch, "checkpoint written");
+}
+
+/// Kills this process at a named point when `CARTFLOW_CRASH_AT=<point>:<epoch>`
+/// says so: crash tests use it to stop the process where a real crash could.
+fn crash_point(point: &str, epoch: u64) {
+    static CRASH_AT: std::sync::OnceLock<Option<(String, u64)>> = std::sync::OnceLock::new();
+    let target = CRASH_AT.get_or_init(|| {
+        let text = std::env::var("CARTFLOW_CRASH_AT").ok()?;
+        let (point, epoch) = text.split_once(':')?;
+        Some((point.to_string(), epoch.parse().ok()?))
+    });
+    if target.as_ref().is_some_and(|(p, e)| p == point && *e == epoch) {
+        // SAFETY: sends SIGKILL to this very process; nothing after it runs.
+        unsafe { libc::kill(libc::getpid(), libc::SIGKILL) };
+    }
+}
+
+/// The steps worker 0 plans, broadcast to every worker through the dataflow.
+struct Control {
+    input: Option<InputHandleVec<u64, Step>>,
+    received: Rc<RefCell<VecDeque<Step>>>,
+    probe: ProbeHandle<u64>,
+    sent: u64,
+}
+
+impl Control {
+    fn new(worker: &mut Worker) -> Control {
+        let received = Rc::new(RefCell::new(VecDeque::new()));
+        let probe = ProbeHandle::new();
+        let queue = Rc::clone(&received);
+        let input = worker.dataflow::<u64, _, _>(|scope| {
+            let (input, steps) = scope.new_input::<Step>();
+            steps.broadcast().inspect(move |step| queue.borrow_mut().push_back(step.clone())).probe_with(&probe);
+            input
+        });
+        // Only worker 0 sends; the others close their input so that worker 0's
+        // alone holds the stream's progress.
+        let input = (worker.index() == 0).then_some(input);
+        Control { input, received, probe, sent: 0 }
+    }
+
+    fn send(&mut self, step: Step) {
+        let input = self.input.as_mut().expect("only worker 0 plans");
+        input.send(step);
+        self.sent += 1;
+        input.advance_to(self.sent);
+    }
+
+    fn close(&mut self) {
+        self.input = None;
+    }
+
+    /// The next step, or `None` once worker 0 has closed the stream.
+    fn receive(&mut self, worker: &mut Worker) -> Option<Step> {
+        worker.step_or_park_while(None, || self.received.borrow().is_empty() && !self.probe.done());
+        self.received.borrow_mut().pop_front()
+    }
+}
+
+/// Lets worker 0 wait until every worker has finished a step's outputs.
+struct Barrier {
+    input: InputHandleVec<Time, ()>,
+    probe: ProbeHandle<Time>,
+}
+
+impl Barrier {
+    fn new(worker: &mut Worker) -> Barrier {
+        let probe = ProbeHandle::new();
+        let input = worker.dataflow::<Time, _, _>(|scope| {
+            let (input, stream) = scope.new_input::<()>();
+            stream.exchange(|_| 0).probe_with(&probe);
+            input
+        });
+        Barrier { input, probe }
+    }
+
+    /// Every worker calls this once per step; worker 0 returns when all have.
+    fn pass(&mut self, worker: &mut Worker, time: Time) {
+        self.input.advance_to(time);
+        if worker.index() == 0 {
+            worker.step_or_park_while(None, || self.probe.less_than(&time));
+        }
+    }
 }
 
 /// Parts from an earlier run with more workers would otherwise stay in the

@@ -9,7 +9,9 @@
 //!  epochs)    rejects)               worker)      on timely)               epochs)
 //! ```
 //!
-//! [`engine`] runs that pipeline on timely workers; [`cli`] is the command line.
+//! [`engine`] runs that pipeline on timely workers, one step at a time as
+//! [`epochs`] plans them; [`state`] keeps what a restart needs (manifest,
+//! checkpoints); [`cli`] is the command line.
 
 pub mod aggregate;
 pub mod bench;
@@ -17,6 +19,7 @@ pub mod cli;
 pub mod dataflow;
 pub mod demo;
 pub mod engine;
+pub mod epochs;
 pub mod formats;
 pub mod gen;
 pub mod ingest;
@@ -24,3 +27,4 @@ pub mod records;
 pub mod reports;
 pub mod sinks;
 pub mod sources;
+pub mod state;

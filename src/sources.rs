@@ -1,27 +1,37 @@
-//! Which files a job applies, and in which epochs (SPEC §6, §9).
+//! Input files: which files a path names, by the name rules of SPEC §6 and §9,
+//! and their content hashes.
 
 use std::fs;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
 
-use crate::sinks::quality::Duplicate;
+use crate::state::ContentHash;
 
 /// A file to apply.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct InputFile {
     pub path: PathBuf,
     /// The file's name, as `_quality.csv` and `_rejects/` show it.
     pub name: String,
     pub size: u64,
+    /// Modification time in nanoseconds since 1970.
+    pub modified_ns: u64,
+    /// The content hash, once the planner has computed it.
+    pub hash: ContentHash,
 }
 
-/// The files of one epoch, and those left out because their content was applied already.
-#[derive(Clone, Debug, Default)]
-pub struct EpochPlan {
-    pub files: Vec<InputFile>,
-    pub duplicates: Vec<Duplicate>,
+impl InputFile {
+    fn new(path: PathBuf, name: String, meta: &fs::Metadata) -> InputFile {
+        let modified_ns = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos() as u64);
+        InputFile { path, name, size: meta.len(), modified_ns, hash: ContentHash(0) }
+    }
 }
 
 /// True for names a scan never takes: hidden, `_`-prefixed, still being
@@ -41,21 +51,10 @@ pub fn discover(inputs: &[PathBuf]) -> Result<Vec<InputFile>> {
     for input in inputs {
         let meta = fs::metadata(input).with_context(|| format!("input {}: cannot read it", input.display()))?;
         if meta.is_dir() {
-            let mut found = Vec::new();
-            for entry in fs::read_dir(input).with_context(|| format!("input {}: cannot list it", input.display()))? {
-                let entry = entry.with_context(|| format!("input {}: cannot list it", input.display()))?;
-                let name = entry.file_name().to_string_lossy().into_owned();
-                let meta =
-                    entry.metadata().with_context(|| format!("input {}: cannot read it", entry.path().display()))?;
-                if meta.is_file() && !is_ignored_name(&name) {
-                    found.push(InputFile { path: entry.path(), name, size: meta.len() });
-                }
-            }
-            found.sort_by(|a, b| a.name.cmp(&b.name));
-            files.extend(found);
+            files.extend(list_dir(input)?);
         } else {
             let name = input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            files.push(InputFile { path: input.clone(), name, size: meta.len() });
+            files.push(InputFile::new(input.clone(), name, &meta));
         }
     }
     if files.is_empty() {
@@ -67,37 +66,29 @@ pub fn discover(inputs: &[PathBuf]) -> Result<Vec<InputFile>> {
     Ok(files)
 }
 
-/// Makes each group of files one epoch (or each file, with `epoch_per_file`),
-/// leaving out any file whose content equals one before it.
-pub fn plan_epochs(groups: Vec<Vec<InputFile>>, epoch_per_file: bool) -> Result<Vec<EpochPlan>> {
-    let files: Vec<(usize, InputFile)> =
-        groups.into_iter().enumerate().flat_map(|(group, files)| files.into_iter().map(move |f| (group, f))).collect();
-    let hashes = hash_all(&files.iter().map(|(_, f)| f.clone()).collect::<Vec<_>>())?;
-    let mut seen: Vec<(u128, String)> = Vec::new();
-    let mut plans: Vec<EpochPlan> = Vec::new();
-    let mut last_group = None;
-    for ((group, file), hash) in files.into_iter().zip(hashes) {
-        if epoch_per_file || last_group != Some(group) {
-            plans.push(EpochPlan::default());
-            last_group = Some(group);
+/// The files directly in `dir` that a scan takes, in name order.
+pub fn list_dir(dir: &Path) -> Result<Vec<InputFile>> {
+    let mut found = Vec::new();
+    for entry in fs::read_dir(dir).with_context(|| format!("input {}: cannot list it", dir.display()))? {
+        let entry = entry.with_context(|| format!("input {}: cannot list it", dir.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if is_ignored_name(&name) {
+            continue;
         }
-        let plan = plans.last_mut().expect("a plan was just pushed");
-        match seen.iter().find(|(h, _)| *h == hash) {
-            Some((_, first)) => plan.duplicates.push(Duplicate { file: file.name.clone(), same_as: first.clone() }),
-            None => {
-                seen.push((hash, file.name.clone()));
-                plan.files.push(file);
-            }
+        // A file removed between listing and reading its metadata is simply not there.
+        let Ok(meta) = fs::metadata(entry.path()) else { continue };
+        if meta.is_file() {
+            found.push(InputFile::new(entry.path(), name, &meta));
         }
     }
-    plans.retain(|plan| !plan.files.is_empty() || !plan.duplicates.is_empty());
-    Ok(plans)
+    found.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(found)
 }
 
 /// Content hashes of every file, computed on all cores.
-fn hash_all(files: &[InputFile]) -> Result<Vec<u128>> {
+pub fn hash_all(files: &[InputFile]) -> Result<Vec<ContentHash>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(files.len().max(1));
-    let mut hashes = vec![0u128; files.len()];
+    let mut hashes = vec![ContentHash(0); files.len()];
     std::thread::scope(|scope| -> Result<()> {
         let chunk = files.len().div_ceil(threads).max(1);
         let handles: Vec<_> = files
@@ -107,6 +98,7 @@ fn hash_all(files: &[InputFile]) -> Result<Vec<u128>> {
                 scope.spawn(move || -> Result<()> {
                     for (file, hash) in files.iter().zip(out) {
                         *hash = content_hash(&file.path)
+                            .map(ContentHash)
                             .with_context(|| format!("input {}: cannot read it", file.path.display()))?;
                     }
                     Ok(())

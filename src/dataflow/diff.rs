@@ -31,6 +31,10 @@ macro_rules! sums {
             /// Adds `other` into `self`; the same as `plus_equals`, for pre-aggregation.
             pub fn add(&mut self, other: &Self) { $(self.$field += other.$field;)+ }
         }
+        impl std::ops::Mul<isize> for $name {
+            type Output = Self;
+            fn mul(self, times: isize) -> Self { self.multiply(&times) }
+        }
         impl std::ops::AddAssign for $name {
             fn add_assign(&mut self, other: Self) { self.add(&other) }
         }

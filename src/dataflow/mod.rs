@@ -15,12 +15,18 @@ pub mod topk;
 
 use std::cmp::Ordering;
 
+use differential_dataflow::difference::Semigroup;
 use differential_dataflow::input::{Input, InputSession};
 use differential_dataflow::operators::arrange::{Arranged, TraceAgent};
-use differential_dataflow::trace::implementations::ValSpine;
+use differential_dataflow::trace::cursor::{cursor_list, Cursor};
+use differential_dataflow::trace::implementations::{KeySpine, ValSpine};
+use differential_dataflow::trace::TraceReader;
 use differential_dataflow::{ExchangeData, VecCollection};
 use serde::{Deserialize, Serialize};
+use timely::dataflow::operators::probe::Handle as ProbeHandle;
+use timely::dataflow::operators::Probe;
 use timely::dataflow::Scope;
+use timely::progress::Antichain;
 
 use diff::Funnel;
 
@@ -74,9 +80,12 @@ pub fn resolve_pair<'s, V: ExchangeData>(
 }
 
 /// Declares the fact collections: one input session per fact on the feeding side,
-/// and the matching collection on the dataflow side.
+/// the matching collection on the dataflow side, and what a checkpoint keeps of them.
 macro_rules! facts {
-    ($inputs:ident, $collections:ident { $($(#[$doc:meta])* $name:ident: $data:ty, $diff:ty;)+ }) => {
+    (
+        $inputs:ident, $collections:ident, $traces:ident, $snapshot:ident
+        { $($(#[$doc:meta])* $name:ident: $data:ty, $diff:ty;)+ }
+    ) => {
         /// Where a worker feeds its pre-aggregated facts.
         pub struct $inputs { $(pub $name: InputSession<Time, $data, $diff>,)+ }
 
@@ -84,11 +93,19 @@ macro_rules! facts {
         #[derive(Clone)]
         pub struct $collections<'s> { $($(#[$doc])* pub $name: Coll<'s, $data, $diff>,)+ }
 
+        /// Every fact collection arranged by itself: the worker's shard of all the
+        /// facts applied so far, which is what a checkpoint writes.
+        pub struct $traces { $(pub $name: FactTrace<$data, $diff>,)+ }
+
+        /// One worker's shard of the facts, consolidated: proportional to distinct keys.
+        #[derive(Default, Serialize, Deserialize)]
+        pub struct $snapshot { $(pub $name: Vec<($data, $diff)>,)+ }
+
         impl $inputs {
             pub fn new<'s>(scope: Scope<'s, Time>) -> ($inputs, $collections<'s>) {
                 $(let $name = scope.new_collection::<$data, $diff>();)+
                 let mut inputs = $inputs { $($name: $name.0,)+ };
-                // Epoch 1 is the first epoch with data; time 0 stays empty.
+                // Time 0 stays empty: the first step is applied at time 1.
                 inputs.advance_to(1);
                 (inputs, $collections { $($name: $name.1,)+ })
             }
@@ -100,11 +117,80 @@ macro_rules! facts {
             pub fn flush(&mut self) {
                 $(self.$name.flush();)+
             }
+
+            /// Feeds a checkpoint's shard back in; any worker may feed any shard.
+            pub fn restore(&mut self, snapshot: $snapshot) {
+                $(for (data, diff) in snapshot.$name { self.$name.update(data, diff); })+
+            }
+        }
+
+        impl<'s> $collections<'s> {
+            pub fn arrange_for_checkpoint(&self, probe: &ProbeHandle<Time>) -> $traces {
+                $traces { $($name: {
+                    let arranged = self.$name.clone().arrange_by_self();
+                    arranged.stream.probe_with(probe);
+                    arranged.trace
+                },)+ }
+            }
+        }
+
+        impl $traces {
+            /// Reads this worker's shard as of every completed time.
+            pub fn snapshot(&mut self) -> $snapshot {
+                $snapshot { $($name: read_trace(&mut self.$name),)+ }
+            }
+
+            /// Lets the traces forget history before `time`, so they hold one
+            /// consolidated copy of the facts however many epochs were applied.
+            pub fn compact_to(&mut self, time: Time) {
+                $(compact_trace(&mut self.$name, time);)+
+            }
         }
     };
 }
 
-facts!(InteractionInputs, Interactions {
+/// A fact collection arranged by itself, as held outside the dataflow.
+pub type FactTrace<D, R> = TraceAgent<KeySpine<D, Time, R>>;
+
+/// The accumulated contents of a trace, for the times its upper frontier has passed.
+pub fn read_trace<D, R>(trace: &mut FactTrace<D, R>) -> Vec<(D, R)>
+where
+    D: ExchangeData,
+    R: ExchangeData + Semigroup,
+{
+    let mut upper = Antichain::new();
+    trace.read_upper(&mut upper);
+    let Some(batches) = trace.batches_through(upper.borrow()) else {
+        panic!("a fact trace cannot be read through its own upper frontier");
+    };
+    let (mut cursor, storage) = cursor_list(batches);
+    let mut rows = Vec::new();
+    while let Some(key) = cursor.get_key(&storage) {
+        let mut sum: Option<R> = None;
+        cursor.map_times(&storage, |_time, diff| match &mut sum {
+            Some(sum) => sum.plus_equals(diff),
+            None => sum = Some(diff.clone()),
+        });
+        if let Some(sum) = sum.filter(|sum| !sum.is_zero()) {
+            rows.push((key.clone(), sum));
+        }
+        cursor.step_key(&storage);
+    }
+    rows
+}
+
+/// Lets a trace forget the history before `time`.
+pub fn compact_trace<D, R>(trace: &mut FactTrace<D, R>, time: Time)
+where
+    D: ExchangeData,
+    R: ExchangeData + Semigroup,
+{
+    let frontier = Antichain::from_elem(time);
+    trace.set_logical_compaction(frontier.borrow());
+    trace.set_physical_compaction(frontier.borrow());
+}
+
+facts!(InteractionInputs, Interactions, InteractionTraces, InteractionSnapshot {
     /// (text key, text) for every event type, user, category id, code and brand read
     names: (TextKey, String), isize;
     /// (user_id, funnel over all the user's events)

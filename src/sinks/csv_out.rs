@@ -1,30 +1,54 @@
 //! Report CSV files: RFC 4180 quoting, `\n` line ends, exact number formats
 //! (SPEC §4), and atomic replacement so a reader never sees half a file (SPEC §5).
+//! Change logs are the one kind of file that grows: they are appended to.
 
 use std::fmt::Write as _;
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-/// Writes one CSV file beside its final name, then renames it into place.
-pub struct AtomicCsv {
+/// A CSV file being written: either a replacement, written beside its final
+/// name and renamed into place, or rows appended to a file.
+pub struct CsvOut {
     writer: csv::Writer<BufWriter<File>>,
-    temporary: PathBuf,
+    /// Where the replacement is written, then renamed from; `None` when appending.
+    temporary: Option<PathBuf>,
     target: PathBuf,
     scratch: String,
 }
 
-impl AtomicCsv {
-    pub fn create(target: &Path, header: &[&str]) -> io::Result<Self> {
+impl CsvOut {
+    /// Starts a file that replaces `target` when finished.
+    pub fn replace(target: &Path, header: &[&str]) -> io::Result<Self> {
         if let Some(dir) = target.parent() {
             fs::create_dir_all(dir)?;
         }
         let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("report");
         let temporary = target.with_file_name(format!(".{name}.tmp"));
-        let file = BufWriter::with_capacity(1 << 16, File::create(&temporary)?);
-        let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(file);
-        writer.write_record(header)?;
-        Ok(AtomicCsv { writer, temporary, target: target.to_path_buf(), scratch: String::new() })
+        let mut out = CsvOut::on(File::create(&temporary)?, target);
+        out.temporary = Some(temporary);
+        out.writer.write_record(header)?;
+        Ok(out)
+    }
+
+    /// Appends rows to `target`, starting it with `header` if it is new or empty.
+    pub fn append(target: &Path, header: &[&str]) -> io::Result<Self> {
+        if let Some(dir) = target.parent() {
+            fs::create_dir_all(dir)?;
+        }
+        let file = fs::OpenOptions::new().create(true).append(true).open(target)?;
+        let empty = file.metadata()?.len() == 0;
+        let mut out = CsvOut::on(file, target);
+        if empty {
+            out.writer.write_record(header)?;
+        }
+        Ok(out)
+    }
+
+    fn on(file: File, target: &Path) -> Self {
+        let file = BufWriter::with_capacity(1 << 16, file);
+        let writer = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(file);
+        CsvOut { writer, temporary: None, target: target.to_path_buf(), scratch: String::new() }
     }
 
     /// Starts a row: add fields in column order, then call [`Fields::end`].
@@ -32,18 +56,22 @@ impl AtomicCsv {
         Fields { out: self, error: None }
     }
 
+    /// Flushes the file to disk and, for a replacement, renames it into place.
     pub fn finish(self) -> io::Result<()> {
         let file = self.writer.into_inner().map_err(|e| e.into_error())?;
         let file = file.into_inner().map_err(|e| e.into_error())?;
         file.sync_data()?;
         drop(file);
-        fs::rename(&self.temporary, &self.target)
+        match &self.temporary {
+            Some(temporary) => fs::rename(temporary, &self.target),
+            None => Ok(()),
+        }
     }
 }
 
 /// The fields of one row, with the number formats every report shares.
 pub struct Fields<'a> {
-    out: &'a mut AtomicCsv,
+    out: &'a mut CsvOut,
     error: Option<csv::Error>,
 }
 

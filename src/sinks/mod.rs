@@ -4,6 +4,7 @@
 //! current rows in report order, and after every epoch the tables that changed
 //! are written out. Small reports are gathered to worker 0 and written once;
 //! per-entity reports stay where their keys live and each worker writes its part.
+//! Every report also has a change log, written by worker 0.
 
 pub mod csv_out;
 pub mod quality;
@@ -20,7 +21,7 @@ use timely::dataflow::operators::probe::Handle as ProbeHandle;
 use timely::dataflow::operators::Exchange;
 
 use crate::dataflow::{Coll, Time};
-use csv_out::{AtomicCsv, Fields};
+use csv_out::{CsvOut, Fields};
 
 /// A row of a report: its `Ord` is the report's row order, and it writes its
 /// own columns.
@@ -36,6 +37,10 @@ struct Table<R> {
 }
 
 impl<R: Ord + Clone> Table<R> {
+    fn new() -> Self {
+        Table { rows: BTreeMap::new(), changed: false }
+    }
+
     fn update(&mut self, row: &R, diff: isize) {
         let count = self.rows.entry(row.clone()).or_insert(0);
         *count += diff;
@@ -46,9 +51,11 @@ impl<R: Ord + Clone> Table<R> {
     }
 }
 
-/// Anything a worker writes after an epoch.
-trait TableFile {
-    fn write(&mut self, out_dir: &Path) -> io::Result<()>;
+/// Anything a worker writes after a step: `epoch` is the epoch just applied, or
+/// `None` when the step only restored a checkpoint (nothing changed since it was
+/// written, so change logs get no rows).
+trait OutputFile {
+    fn write(&mut self, out_dir: &Path, epoch: Option<u64>) -> io::Result<()>;
 }
 
 struct ReportFile<R> {
@@ -59,13 +66,13 @@ struct ReportFile<R> {
     written: bool,
 }
 
-impl<R: ReportRow> TableFile for ReportFile<R> {
-    fn write(&mut self, out_dir: &Path) -> io::Result<()> {
+impl<R: ReportRow> OutputFile for ReportFile<R> {
+    fn write(&mut self, out_dir: &Path, _epoch: Option<u64>) -> io::Result<()> {
         let mut table = self.table.borrow_mut();
         if self.written && !table.changed {
             return Ok(());
         }
-        let mut csv = AtomicCsv::create(&out_dir.join(&self.relative_path), R::HEADER)?;
+        let mut csv = CsvOut::replace(&out_dir.join(&self.relative_path), R::HEADER)?;
         let placeholder = self.empty_row.iter().filter(|_| table.rows.is_empty());
         let rows = table.rows.iter().flat_map(|(row, &n)| std::iter::repeat_n(row, n.max(0) as usize));
         for row in placeholder.chain(rows) {
@@ -80,12 +87,67 @@ impl<R: ReportRow> TableFile for ReportFile<R> {
     }
 }
 
+/// `changes/<report>.csv`: `epoch,diff,<report columns>`, one line per row that
+/// left (-1) or entered (+1) the report in an epoch. Within an epoch the rows that
+/// left come first, then those that entered, each in report order, so the log is
+/// the same whatever the number of workers.
+struct ChangeLog<R> {
+    name: String,
+    /// Net changes since the last write.
+    pending: Rc<RefCell<BTreeMap<R, isize>>>,
+    /// For one-row reports: the placeholder row, and whether the report shows it.
+    placeholder: Option<(R, Rc<RefCell<Table<R>>>)>,
+    showing_placeholder: bool,
+    /// Whether the log exists on disk, header and all, since this process started.
+    started: bool,
+}
+
+impl<R: ReportRow> ChangeLog<R> {
+    fn path(&self, out_dir: &Path) -> PathBuf {
+        out_dir.join("changes").join(format!("{}.csv", self.name))
+    }
+}
+
+impl<R: ReportRow> OutputFile for ChangeLog<R> {
+    fn write(&mut self, out_dir: &Path, epoch: Option<u64>) -> io::Result<()> {
+        let mut pending = std::mem::take(&mut *self.pending.borrow_mut());
+        if let Some((row, table)) = &self.placeholder {
+            let showing = table.borrow().rows.is_empty();
+            if showing != self.showing_placeholder {
+                *pending.entry(row.clone()).or_insert(0) += if showing { 1 } else { -1 };
+                self.showing_placeholder = showing;
+            }
+        }
+        let Some(epoch) = epoch else { return Ok(()) };
+        pending.retain(|_, diff| *diff != 0);
+        if self.started && pending.is_empty() {
+            return Ok(());
+        }
+        let path = self.path(out_dir);
+        let header: Vec<&str> = ["epoch", "diff"].iter().chain(R::HEADER).copied().collect();
+        let mut csv = CsvOut::append(&path, &header)?;
+        for sign in [-1, 1] {
+            for (row, &diff) in pending.iter().filter(|(_, diff)| diff.signum() == sign) {
+                for _ in 0..diff.abs() {
+                    let mut fields = csv.row();
+                    fields.int(epoch).int(sign);
+                    row.write(&mut fields);
+                    fields.end()?;
+                }
+            }
+        }
+        csv.finish()?;
+        self.started = true;
+        Ok(())
+    }
+}
+
 /// The reports one worker has registered, and the probe that says when they are
 /// up to date.
 pub struct Outputs {
     worker: usize,
     probe: ProbeHandle<Time>,
-    files: Vec<Box<dyn TableFile>>,
+    files: Vec<Box<dyn OutputFile>>,
 }
 
 impl Outputs {
@@ -93,21 +155,45 @@ impl Outputs {
         Outputs { worker, probe, files: Vec::new() }
     }
 
-    /// A report written as one file, `OUT/<name>.csv`, by worker 0.
-    pub fn report<'s, R: ReportRow>(&mut self, name: &str, rows: Coll<'s, R>) -> TableView<R> {
-        self.gathered(name, rows, None)
+    /// A report written as one file, `OUT/<name>.csv`, by worker 0, with its change log.
+    pub fn report<'s, R: ReportRow>(&mut self, name: &str, rows: Coll<'s, R>) {
+        self.gathered(name, rows, None, true);
     }
 
     /// A one-row report: `empty` is shown until there is input.
-    pub fn single_row<'s, R: ReportRow>(&mut self, name: &str, rows: Coll<'s, R>, empty: R) -> TableView<R> {
-        self.gathered(name, rows, Some(empty))
+    pub fn single_row<'s, R: ReportRow>(&mut self, name: &str, rows: Coll<'s, R>, empty: R) {
+        self.gathered(name, rows, Some(empty), true);
     }
 
-    fn gathered<'s, R: ReportRow>(&mut self, name: &str, rows: Coll<'s, R>, empty_row: Option<R>) -> TableView<R> {
+    /// A table written like a report but without a change log (`_quality.csv`).
+    pub fn table<'s, R: ReportRow>(&mut self, name: &str, rows: Coll<'s, R>) -> TableView<R> {
+        self.gathered(name, rows, None, false)
+    }
+
+    fn gathered<'s, R: ReportRow>(
+        &mut self,
+        name: &str,
+        rows: Coll<'s, R>,
+        empty_row: Option<R>,
+        log_changes: bool,
+    ) -> TableView<R> {
         let rows = rows.inner.exchange(|_| 0).as_collection();
-        let table = self.follow(rows);
+        let table = Rc::new(RefCell::new(Table::new()));
+        let pending = Rc::new(RefCell::new(BTreeMap::new()));
+        let (sink, changes) = (Rc::clone(&table), Rc::clone(&pending));
+        rows.inspect(move |(row, _time, diff)| {
+            sink.borrow_mut().update(row, *diff);
+            if log_changes {
+                *changes.borrow_mut().entry(row.clone()).or_insert(0) += *diff;
+            }
+        })
+        .probe_with(&self.probe);
         if self.worker == 0 {
             let relative_path = PathBuf::from(format!("{name}.csv"));
+            if log_changes {
+                let placeholder = empty_row.clone().map(|row| (row, Rc::clone(&table)));
+                self.change_log(name, pending, placeholder);
+            }
             self.files.push(Box::new(ReportFile {
                 relative_path,
                 table: Rc::clone(&table),
@@ -119,23 +205,46 @@ impl Outputs {
     }
 
     /// A per-entity report: each worker writes the rows it holds as
-    /// `OUT/<name>/part-NNNNN.csv`; their union is the report.
+    /// `OUT/<name>/part-NNNNN.csv`; their union is the report. Its changes are
+    /// gathered to worker 0 for the one change log.
     pub fn per_entity<'s, R: ReportRow>(&mut self, name: &str, rows: Coll<'s, R>) {
-        let table = self.follow(rows);
+        let table = Rc::new(RefCell::new(Table::new()));
+        let sink = Rc::clone(&table);
+        rows.clone().inspect(move |(row, _time, diff)| sink.borrow_mut().update(row, *diff)).probe_with(&self.probe);
         let relative_path = part_path(name, self.worker);
         self.files.push(Box::new(ReportFile { relative_path, table, empty_row: None, written: false }));
+
+        let pending = Rc::new(RefCell::new(BTreeMap::new()));
+        let changes = Rc::clone(&pending);
+        rows.inner
+            .exchange(|_| 0)
+            .as_collection()
+            .inspect(move |(row, _time, diff)| *changes.borrow_mut().entry(row.clone()).or_insert(0) += *diff)
+            .probe_with(&self.probe);
+        if self.worker == 0 {
+            self.change_log(name, pending, None);
+        }
     }
 
-    fn follow<'s, R: ReportRow>(&mut self, rows: Coll<'s, R>) -> Rc<RefCell<Table<R>>> {
-        let table = Rc::new(RefCell::new(Table { rows: BTreeMap::new(), changed: false }));
-        let sink = Rc::clone(&table);
-        rows.inspect(move |(row, _time, diff)| sink.borrow_mut().update(row, *diff)).probe_with(&self.probe);
-        table
+    fn change_log<R: ReportRow>(
+        &mut self,
+        name: &str,
+        pending: Rc<RefCell<BTreeMap<R, isize>>>,
+        placeholder: Option<(R, Rc<RefCell<Table<R>>>)>,
+    ) {
+        self.files.push(Box::new(ChangeLog {
+            name: name.to_string(),
+            pending,
+            placeholder,
+            showing_placeholder: false,
+            started: false,
+        }));
     }
 
-    /// Writes every table that changed since the last call.
-    pub fn write(&mut self, out_dir: &Path) -> io::Result<()> {
-        self.files.iter_mut().try_for_each(|file| file.write(out_dir))
+    /// Writes every table that changed in the step just completed, and the
+    /// change logs for `epoch`.
+    pub fn write(&mut self, out_dir: &Path, epoch: Option<u64>) -> io::Result<()> {
+        self.files.iter_mut().try_for_each(|file| file.write(out_dir, epoch))
     }
 }
 
@@ -150,6 +259,40 @@ impl<R: Clone> TableView<R> {
         let table = self.table.borrow();
         table.rows.iter().flat_map(|(row, &n)| std::iter::repeat_n(row, n.max(0) as usize)).cloned().collect()
     }
+}
+
+/// The length in bytes of every change log in `out_dir/changes`.
+pub fn change_log_lengths(out_dir: &Path) -> io::Result<BTreeMap<String, u64>> {
+    let mut lengths = BTreeMap::new();
+    let Ok(entries) = std::fs::read_dir(out_dir.join("changes")) else { return Ok(lengths) };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        if let Some(report) = file_name.strip_suffix(".csv") {
+            lengths.insert(report.to_string(), entry.metadata()?.len());
+        }
+    }
+    Ok(lengths)
+}
+
+/// Cuts the change logs in `out_dir/changes` back to the lengths a checkpoint
+/// recorded (`None`: no checkpoint, so every log starts over). A restart redoes
+/// the epochs after the checkpoint, and their lines must not appear twice.
+pub fn rewind_change_logs(out_dir: &Path, lengths: Option<&BTreeMap<String, u64>>) -> io::Result<()> {
+    let Ok(entries) = std::fs::read_dir(out_dir.join("changes")) else { return Ok(()) };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let Some(report) = file_name.strip_suffix(".csv") else { continue };
+        match lengths.and_then(|l| l.get(report)) {
+            Some(&length) => {
+                let file = std::fs::OpenOptions::new().write(true).open(entry.path())?;
+                if file.metadata()?.len() > length {
+                    file.set_len(length)?;
+                }
+            }
+            None => std::fs::remove_file(entry.path())?,
+        }
+    }
+    Ok(())
 }
 
 /// Where worker `worker` writes its part of a per-entity report.
