@@ -335,7 +335,7 @@ fn execute(cli: Cli) -> Result<()> {
                 state: Some(args.checkpoints.options(args.state)),
             };
             let out_dir = job.out_dir.clone();
-            tracing::info!(dir = %out_dir.display(), "watching; Ctrl-C stops after the epoch in flight");
+            tracing::info!("watching; Ctrl-C stops after the epoch in flight");
             let summary = engine::run(job, Arc::new(AtomicU64::new(0)), &STOP)?;
             if !quiet {
                 print_summary(&summary, &out_dir);
