@@ -1,5 +1,6 @@
-//! `cartflow bench`: throughput, incremental update time and peak memory, measured
-//! on generated data by running `cartflow run` as a child process per setting.
+//! `cartflow bench`: throughput, incremental update time, checkpoints and memory,
+//! measured on generated data by running `cartflow run` as a child process per
+//! setting and reading the figures from its JSON log.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -7,6 +8,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
+use serde_json::Value;
 
 use crate::gen::{generate_rees46, GenOptions};
 
@@ -21,106 +23,194 @@ pub struct BenchArgs {
     /// Worker counts to measure, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "1,2")]
     pub workers: Vec<usize>,
-    /// Runs per setting; the table shows medians.
+    /// Runs per setting; the tables show medians.
     #[arg(long, default_value_t = 3)]
     pub runs: usize,
+    /// Small epochs for the memory-over-time run (its data is a tenth of `--events`).
+    #[arg(long, default_value_t = 200)]
+    pub small_epochs: usize,
     /// Working directory for data and outputs (reused when the data is there).
     #[arg(long, default_value = "target/cartflow-bench")]
     pub dir: PathBuf,
 }
 
-/// Figures of one child run.
-struct Measurement {
+/// What one child run logged, and its peak memory.
+struct ChildRun {
     wall: f64,
-    full_epoch: f64,
-    update_epoch: f64,
     peak_rss_mb: f64,
+    log: Vec<Value>,
+}
+
+impl ChildRun {
+    /// The `fields` of every log line with this message.
+    fn events(&self, message: &str) -> Vec<&Value> {
+        self.log.iter().filter(|v| v["fields"]["message"] == message).map(|v| &v["fields"]).collect()
+    }
+
+    fn seconds(&self, message: &str) -> Vec<f64> {
+        self.events(message).iter().filter_map(|f| f["seconds"].as_f64()).collect()
+    }
+}
+
+/// Generates `events` rees46 events in `files` files under `dir`, once.
+fn data_set(dir: &Path, events: u64, seed: u64, files: usize) -> Result<PathBuf> {
+    if !dir.join(".complete").exists() {
+        generate_rees46(&GenOptions { events, seed, files, out: dir.to_path_buf(), gzip: false })?;
+        std::fs::write(dir.join(".complete"), b"")?;
+    }
+    Ok(dir.to_path_buf())
 }
 
 pub fn bench(args: &BenchArgs) -> Result<()> {
-    let base = args.dir.join(format!("rees46-{}", args.events));
-    let update = args.dir.join(format!("rees46-{}-update", args.events));
-    let update_events = (args.events / 100).max(1);
-    if !base.join(".complete").exists() {
-        generate_rees46(&GenOptions {
-            events: args.events,
-            seed: 42,
-            files: args.files,
-            out: base.clone(),
-            gzip: false,
-        })?;
-        std::fs::write(base.join(".complete"), b"")?;
-    }
-    if !update.join(".complete").exists() {
-        generate_rees46(&GenOptions { events: update_events, seed: 4242, files: 1, out: update.clone(), gzip: false })?;
-        std::fs::write(update.join(".complete"), b"")?;
-    }
+    let name = |what: &str| args.dir.join(format!("rees46-{}-{what}", args.events));
+    let base = data_set(&name("base"), args.events, 42, args.files)?;
+    let one_percent = (args.events / 100).max(1);
+    let tenth_percent = (args.events / 1000).max(1);
+    let update = data_set(&name("update-1pct"), one_percent, 4242, 1)?;
+    let small_update = data_set(&name("update-0.1pct"), tenth_percent, 4343, 1)?;
     let input_bytes = dir_bytes(&base)?;
     println!(
-        "cartflow bench: {} events ({:.0} MB of CSV in {} files), then one file of {update_events} events (1%); median of {} runs\n",
+        "cartflow bench: {} events ({:.0} MB of CSV in {} files), then a file of {one_percent} events (1%) \
+         and one of {tenth_percent} (0.1%), each its own epoch; median of {} runs\n",
         args.events,
         input_bytes as f64 / 1e6,
         args.files,
         args.runs
     );
     println!(
-        "| workers | wall s | full epoch s | events/s | MB/s | +1% file s | +1% / full | peak RSS MB | RSS / CSV |"
+        "| workers | wall s | full epoch s | events/s | MB/s | +1% file s | +1% / full | +0.1% file s | +0.1% / full | peak RSS MB | RSS / CSV |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     for &workers in &args.workers {
         let mut runs = Vec::new();
         for run in 0..args.runs {
             let out = args.dir.join(format!("out-w{workers}-{run}"));
-            runs.push(measure(&base, &update, &out, workers)?);
+            let mut command = run_command(&base, &out, workers);
+            command.arg("--then").arg(&update).arg("--then").arg(&small_update);
+            let child = spawn(command)?;
+            let epochs = child.seconds("epoch applied");
+            let [full, step, small_step] = epochs[..] else {
+                bail!("expected three epochs in the log, found {}", epochs.len())
+            };
+            runs.push([child.wall, full, step, small_step, child.peak_rss_mb]);
         }
-        let wall = median(runs.iter().map(|m| m.wall));
-        let full = median(runs.iter().map(|m| m.full_epoch));
-        let step = median(runs.iter().map(|m| m.update_epoch));
-        let rss = median(runs.iter().map(|m| m.peak_rss_mb));
+        let [wall, full, step, small_step, rss] = std::array::from_fn(|i| median(runs.iter().map(|r| r[i])));
         println!(
-            "| {workers} | {wall:.2} | {full:.2} | {:.0} | {:.1} | {step:.3} | {:.1}% | {rss:.0} | {:.2} |",
+            "| {workers} | {wall:.2} | {full:.2} | {:.0} | {:.1} | {step:.3} | {:.1}% | {small_step:.3} | {:.2}% | {rss:.0} | {:.2} |",
             args.events as f64 / full,
             input_bytes as f64 / 1e6 / full,
             100.0 * step / full,
+            100.0 * small_step / full,
             rss * 1e6 / input_bytes as f64,
         );
     }
+
+    let workers = args.workers.last().copied().unwrap_or(1);
+    bench_checkpoints(args, &base, workers)?;
+    bench_small_epochs(args, workers)?;
     Ok(())
 }
 
-/// Runs `cartflow run` over the base files, then the update file as a second epoch.
-fn measure(base: &Path, update: &Path, out: &Path, workers: usize) -> Result<Measurement> {
-    let exe = std::env::current_exe().context("cannot find the cartflow executable")?;
-    let started = Instant::now();
-    let child = Command::new(exe)
+/// Checkpoint size and time, and restoring it against replaying every file.
+fn bench_checkpoints(args: &BenchArgs, base: &Path, workers: usize) -> Result<()> {
+    println!(
+        "\nState directory, {workers} workers: checkpoint after the full epoch, then a restart that restores it\n"
+    );
+    println!("| full epoch (replay) s | checkpoint write s | checkpoint MB | retraction data MB | restore s | restore / replay |");
+    println!("|---|---|---|---|---|---|");
+    let mut runs = Vec::new();
+    for run in 0..args.runs {
+        let out = args.dir.join(format!("state-out-{run}"));
+        let state = args.dir.join(format!("state-{run}"));
+        let _ = std::fs::remove_dir_all(&state);
+        let mut first = run_command(base, &out, workers);
+        first.arg("--state").arg(&state);
+        let first = spawn(first)?;
+        let written = first.events("checkpoint written");
+        let Some(written) = written.first() else { bail!("the run logged no checkpoint") };
+        let mut restart = run_command(base, &out, workers);
+        restart.arg("--state").arg(&state);
+        let restart = spawn(restart)?;
+        let restored = restart.seconds("checkpoint restored");
+        runs.push([
+            first.seconds("epoch applied")[0],
+            written["seconds"].as_f64().unwrap_or(f64::NAN),
+            written["checkpoint_bytes"].as_f64().unwrap_or(f64::NAN) / 1e6,
+            written["retraction_bytes"].as_f64().unwrap_or(f64::NAN) / 1e6,
+            restored.first().copied().unwrap_or(f64::NAN),
+        ]);
+    }
+    let [replay, write, checkpoint_mb, retraction_mb, restore] =
+        std::array::from_fn(|i| median(runs.iter().map(|r| r[i])));
+    println!(
+        "| {replay:.2} | {write:.2} | {checkpoint_mb:.0} | {retraction_mb:.0} | {restore:.2} | {:.0}% |",
+        100.0 * restore / replay
+    );
+    Ok(())
+}
+
+/// Resident memory over many small epochs with a state directory, as `watch` runs.
+fn bench_small_epochs(args: &BenchArgs, workers: usize) -> Result<()> {
+    let events = (args.events / 10).max(args.small_epochs as u64);
+    let small =
+        data_set(&args.dir.join(format!("rees46-{events}-in-{}", args.small_epochs)), events, 77, args.small_epochs)?;
+    let out = args.dir.join("small-epochs-out");
+    let state = args.dir.join("small-epochs-state");
+    let _ = std::fs::remove_dir_all(&state);
+    let every = (args.small_epochs / 4).max(1);
+    let mut command = run_command(&small, &out, workers);
+    command.arg("--epoch-per-file").arg("--state").arg(&state).args(["--checkpoint-every", &every.to_string()]);
+    let child = spawn(command)?;
+    let resident: Vec<f64> = child.events("epoch applied").iter().filter_map(|f| f["resident_mb"].as_f64()).collect();
+    let checkpoints: Vec<(u64, f64)> = child
+        .events("checkpoint written")
+        .iter()
+        .filter_map(|f| Some((f["epoch"].as_u64()?, f["checkpoint_bytes"].as_f64()? / 1e6)))
+        .collect();
+    println!(
+        "\n{} epochs of {} events each, {workers} workers, a checkpoint every {every} epochs; its size follows the \
+         distinct keys held, so resident memory should grow with it and not with the number of epochs\n",
+        resident.len(),
+        events / args.small_epochs as u64
+    );
+    println!("| after epoch | resident MB | checkpoint MB | resident / checkpoint |");
+    println!("|---|---|---|---|");
+    for (epoch, checkpoint_mb) in checkpoints {
+        let Some(&resident_mb) = resident.get(epoch as usize - 1) else { continue };
+        println!("| {epoch} | {resident_mb:.0} | {checkpoint_mb:.1} | {:.1} |", resident_mb / checkpoint_mb);
+    }
+    println!(
+        "\npeak RSS {:.0} MB; median epoch {:.3} s",
+        child.peak_rss_mb,
+        median(child.seconds("epoch applied").into_iter())
+    );
+    Ok(())
+}
+
+fn run_command(input: &Path, out: &Path, workers: usize) -> Command {
+    let exe = std::env::current_exe().expect("the running executable has a path");
+    let mut command = Command::new(exe);
+    command
         .args(["--log-format", "json", "run", "--format", "rees46", "--workers", &workers.to_string()])
         .arg("--input")
-        .arg(base)
-        .arg("--then")
-        .arg(update)
+        .arg(input)
         .arg("--out")
-        .arg(out)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .context("cannot start cartflow run")?;
+        .arg(out);
+    command
+}
+
+fn spawn(mut command: Command) -> Result<ChildRun> {
+    let started = Instant::now();
+    let child = command.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().context("cannot start cartflow run")?;
     let pid = child.id() as libc::pid_t;
     let stderr = child.stderr.context("no stderr")?;
-    let log = std::io::read_to_string(stderr)?;
+    let text = std::io::read_to_string(stderr)?;
     let (status, peak_rss_kb) = wait_with_peak_rss(pid)?;
-    let wall = started.elapsed().as_secs_f64();
     if status != 0 {
-        bail!("cartflow run failed ({status}): {log}");
+        bail!("cartflow run failed ({status}): {text}");
     }
-    let epochs: Vec<f64> = log
-        .lines()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter_map(|v| v["fields"]["seconds"].as_f64())
-        .collect();
-    let [full_epoch, update_epoch] = epochs[..] else {
-        bail!("expected two epochs in the log, found {}: {log}", epochs.len())
-    };
-    Ok(Measurement { wall, full_epoch, update_epoch, peak_rss_mb: peak_rss_kb as f64 / 1024.0 * 1.048_576 })
+    let log = text.lines().filter_map(|line| serde_json::from_str(line).ok()).collect();
+    Ok(ChildRun { wall: started.elapsed().as_secs_f64(), peak_rss_mb: peak_rss_kb as f64 * 1024.0 / 1e6, log })
 }
 
 /// Waits for a child and returns its exit status and peak resident memory in KiB.
@@ -151,5 +241,5 @@ fn dir_bytes(dir: &Path) -> Result<u64> {
 fn median(values: impl Iterator<Item = f64>) -> f64 {
     let mut values: Vec<f64> = values.collect();
     values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
 }

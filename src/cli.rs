@@ -104,8 +104,9 @@ struct RunArgs {
     /// Apply each file as its own epoch instead of all files in one.
     #[arg(long)]
     epoch_per_file: bool,
-    /// Files to apply afterwards as one more epoch (used by `cartflow bench`).
-    #[arg(long, hide = true, num_args = 1..)]
+    /// A file or directory to apply afterwards as one more epoch; repeatable
+    /// (used by `cartflow bench` to time updates).
+    #[arg(long, hide = true)]
     then: Vec<PathBuf>,
     /// State directory: apply only files it has not applied, then checkpoint.
     #[arg(long)]
@@ -292,8 +293,8 @@ fn execute(cli: Cli) -> Result<()> {
         }
         Command::Run(args) => {
             let mut groups = vec![discover(&args.input)?];
-            if !args.then.is_empty() {
-                groups.push(discover(&args.then)?);
+            for then in &args.then {
+                groups.push(discover(std::slice::from_ref(then))?);
             }
             if args.epoch_per_file {
                 groups = groups.into_iter().flatten().map(|file| vec![file]).collect();

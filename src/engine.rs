@@ -206,6 +206,7 @@ fn run_worker(
                 if index == 0 {
                     let record = EpochRecord::restored(epoch, files, started.elapsed().as_secs_f64(), peers);
                     publish(&job.out_dir, &record);
+                    tracing::info!(epoch, seconds = record.seconds, "checkpoint restored");
                 }
             }
             Step::Apply(plan) => {
@@ -228,6 +229,7 @@ fn run_worker(
                         epoch = record.epoch,
                         files = record.files.len(),
                         seconds = record.seconds,
+                        resident_mb = resident_mb(),
                         "epoch applied"
                     );
                     summary.epochs.push(record);
@@ -248,6 +250,14 @@ fn run_worker(
                 barrier.pass(worker, time);
                 if let Some(planner) = &planner {
                     commit_checkpoint(state, &job.out_dir, dir, epoch, peers, planner);
+                    let (checkpoint_bytes, retraction_bytes) = state.bytes();
+                    tracing::info!(
+                        epoch,
+                        seconds = started.elapsed().as_secs_f64(),
+                        checkpoint_bytes,
+                        retraction_bytes,
+                        "checkpoint written"
+                    );
                     crash_point("after-checkpoint", epoch);
                 }
             }
@@ -352,7 +362,17 @@ fn commit_checkpoint(state: &StateDir, out_dir: &Path, dir: String, epoch: u64, 
     if let Err(e) = committed {
         fail(format!("state: cannot commit the checkpoint of epoch {epoch}: {e}"));
     }
-    tracing::info!(epoch, "checkpoint written");
+}
+
+/// This process's resident memory in MB, for the log (Linux; 0 elsewhere).
+fn resident_mb() -> f64 {
+    let pages = std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|statm| statm.split_whitespace().nth(1)?.parse::<f64>().ok())
+        .unwrap_or(0.0);
+    // SAFETY: sysconf has no memory effects.
+    let page_size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as f64;
+    pages * page_size / 1e6
 }
 
 /// Kills this process at a named point when `CARTFLOW_CRASH_AT=<point>:<epoch>`

@@ -168,6 +168,25 @@ impl StateDir {
         self.root.join("files").join(format!("{hash}.bin"))
     }
 
+    /// Bytes on disk: (checkpoints, the applied files' contributions).
+    pub fn bytes(&self) -> (u64, u64) {
+        let size = |dir: PathBuf| -> u64 {
+            let mut total = 0;
+            let mut stack = vec![dir];
+            while let Some(dir) = stack.pop() {
+                for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
+                    match entry.metadata() {
+                        Ok(meta) if meta.is_dir() => stack.push(entry.path()),
+                        Ok(meta) => total += meta.len(),
+                        Err(_) => {}
+                    }
+                }
+            }
+            total
+        };
+        (size(self.root.join("checkpoints")), size(self.root.join("files")))
+    }
+
     /// Removes checkpoints other than the committed one, and the contributions
     /// of files no longer applied.
     pub fn remove_unreferenced(&self, manifest: &Manifest) -> io::Result<()> {
