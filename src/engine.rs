@@ -210,6 +210,7 @@ fn run_worker(
                 }
             }
             Step::Apply(plan) => {
+                let computed = started.elapsed().as_secs_f64();
                 write_outputs(&mut flow.outputs, &job.out_dir, Some(plan.epoch));
                 crash_point("after-outputs", plan.epoch);
                 barrier.pass(worker, time);
@@ -229,6 +230,7 @@ fn run_worker(
                         epoch = record.epoch,
                         files = record.files.len(),
                         seconds = record.seconds,
+                        computed_seconds = computed,
                         resident_mb = resident_mb(),
                         "epoch applied"
                     );

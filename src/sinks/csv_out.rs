@@ -4,13 +4,18 @@
 
 use std::fmt::Write as _;
 use std::fs::{self, File};
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 /// A CSV file being written: either a replacement, written beside its final
-/// name and renamed into place, or rows appended to a file.
+/// name and renamed into place, or rows appended to a file. Rows are encoded
+/// into a memory buffer first, which is also how [`render`] pre-encodes a row.
 pub struct CsvOut {
-    writer: csv::Writer<BufWriter<File>>,
+    writer: csv::Writer<Buffer>,
+    /// What `writer` has encoded so far (after a flush).
+    encoded: Buffer,
+    /// `None` for an in-memory renderer.
+    file: Option<File>,
     /// Where the replacement is written, then renamed from; `None` when appending.
     temporary: Option<PathBuf>,
     target: PathBuf,
@@ -25,7 +30,7 @@ impl CsvOut {
         }
         let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("report");
         let temporary = target.with_file_name(format!(".{name}.tmp"));
-        let mut out = CsvOut::on(File::create(&temporary)?, target);
+        let mut out = CsvOut::on(Some(File::create(&temporary)?), target);
         out.temporary = Some(temporary);
         out.writer.write_record(header)?;
         Ok(out)
@@ -38,17 +43,21 @@ impl CsvOut {
         }
         let file = fs::OpenOptions::new().create(true).append(true).open(target)?;
         let empty = file.metadata()?.len() == 0;
-        let mut out = CsvOut::on(file, target);
+        let mut out = CsvOut::on(Some(file), target);
         if empty {
             out.writer.write_record(header)?;
         }
         Ok(out)
     }
 
-    fn on(file: File, target: &Path) -> Self {
-        let file = BufWriter::with_capacity(1 << 16, file);
-        let writer = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(file);
-        CsvOut { writer, temporary: None, target: target.to_path_buf(), scratch: String::new() }
+    fn on(file: Option<File>, target: &Path) -> Self {
+        let encoded = Buffer::default();
+        let writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::Any(b'\n'))
+            // One renderer encodes rows of every report, whatever their width.
+            .flexible(true)
+            .from_writer(encoded.clone());
+        CsvOut { writer, encoded, file, temporary: None, target: target.to_path_buf(), scratch: String::new() }
     }
 
     /// Starts a row: add fields in column order, then call [`Fields::end`].
@@ -56,17 +65,78 @@ impl CsvOut {
         Fields { out: self, error: None }
     }
 
+    /// Adds rows encoded earlier by [`render`].
+    pub fn rendered(&mut self, line: &[u8]) -> io::Result<()> {
+        self.writer.flush()?;
+        self.encoded.0.borrow_mut().extend_from_slice(line);
+        self.spill()
+    }
+
+    /// Moves the encoded rows to the file once enough have gathered.
+    fn spill(&mut self) -> io::Result<()> {
+        if self.encoded.0.borrow().len() >= 1 << 16 {
+            self.write_out()?;
+        }
+        Ok(())
+    }
+
+    fn write_out(&mut self) -> io::Result<()> {
+        self.writer.flush()?;
+        if let Some(file) = &mut self.file {
+            let mut encoded = self.encoded.0.borrow_mut();
+            file.write_all(&encoded)?;
+            encoded.clear();
+        }
+        Ok(())
+    }
+
     /// Flushes the file to disk and, for a replacement, renames it into place.
-    pub fn finish(self) -> io::Result<()> {
-        let file = self.writer.into_inner().map_err(|e| e.into_error())?;
-        let file = file.into_inner().map_err(|e| e.into_error())?;
-        file.sync_data()?;
-        drop(file);
+    pub fn finish(mut self) -> io::Result<()> {
+        self.write_out()?;
+        if let Some(file) = self.file.take() {
+            file.sync_data()?;
+        }
         match &self.temporary {
             Some(temporary) => fs::rename(temporary, &self.target),
             None => Ok(()),
         }
     }
+}
+
+/// Bytes the CSV writer encodes into, shared with its [`CsvOut`].
+#[derive(Clone, Default)]
+struct Buffer(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl Write for Buffer {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// One row encoded as a CSV line, ready for [`CsvOut::rendered`]: tables keep
+/// their rows encoded, so rewriting a large report copies bytes instead of
+/// formatting every row again.
+pub fn render(write: impl FnOnce(&mut Fields<'_>)) -> Box<[u8]> {
+    thread_local! {
+        static RENDERER: std::cell::RefCell<CsvOut> =
+            std::cell::RefCell::new(CsvOut::on(None, Path::new("")));
+    }
+    RENDERER.with(|renderer| {
+        let mut renderer = renderer.borrow_mut();
+        let mut fields = renderer.row();
+        write(&mut fields);
+        fields.end().expect("encoding into memory cannot fail");
+        renderer.writer.flush().expect("encoding into memory cannot fail");
+        let mut encoded = renderer.encoded.0.borrow_mut();
+        let line = encoded.as_slice().into();
+        encoded.clear();
+        line
+    })
 }
 
 /// The fields of one row, with the number formats every report shares.
@@ -117,11 +187,12 @@ impl Fields<'_> {
         self.ratio(numerator, denominator, 6)
     }
 
-    pub fn end(&mut self) -> csv::Result<()> {
+    pub fn end(&mut self) -> io::Result<()> {
         if let Some(error) = self.error.take() {
-            return Err(error);
+            return Err(error.into());
         }
-        self.out.writer.write_record(None::<&[u8]>)
+        self.out.writer.write_record(None::<&[u8]>)?;
+        self.out.spill()
     }
 }
 

@@ -21,7 +21,7 @@ use timely::dataflow::operators::probe::Handle as ProbeHandle;
 use timely::dataflow::operators::Exchange;
 
 use crate::dataflow::{Coll, Time};
-use csv_out::{CsvOut, Fields};
+use csv_out::{render, CsvOut, Fields};
 
 /// A row of a report: its `Ord` is the report's row order, and it writes its
 /// own columns.
@@ -30,24 +30,36 @@ pub trait ReportRow: ExchangeData + Hash {
     fn write(&self, fields: &mut Fields<'_>);
 }
 
-/// The rows a report holds now, with how many times each occurs.
+/// The rows a report holds now, with how many times each occurs, each kept
+/// encoded as its CSV line.
 struct Table<R> {
-    rows: BTreeMap<R, isize>,
+    rows: BTreeMap<R, (isize, Box<[u8]>)>,
     changed: bool,
 }
 
-impl<R: Ord + Clone> Table<R> {
+impl<R: ReportRow> Table<R> {
     fn new() -> Self {
         Table { rows: BTreeMap::new(), changed: false }
     }
 
     fn update(&mut self, row: &R, diff: isize) {
-        let count = self.rows.entry(row.clone()).or_insert(0);
-        *count += diff;
-        if *count == 0 {
-            self.rows.remove(row);
+        match self.rows.get_mut(row) {
+            Some((count, _)) => {
+                *count += diff;
+                if *count == 0 {
+                    self.rows.remove(row);
+                }
+            }
+            None => {
+                self.rows.insert(row.clone(), (diff, render(|fields| row.write(fields))));
+            }
         }
         self.changed = true;
+    }
+
+    /// The encoded lines in report order, each as often as its row occurs.
+    fn lines(&self) -> impl Iterator<Item = &[u8]> {
+        self.rows.values().flat_map(|(n, line)| std::iter::repeat_n(&line[..], (*n).max(0) as usize))
     }
 }
 
@@ -73,12 +85,13 @@ impl<R: ReportRow> OutputFile for ReportFile<R> {
             return Ok(());
         }
         let mut csv = CsvOut::replace(&out_dir.join(&self.relative_path), R::HEADER)?;
-        let placeholder = self.empty_row.iter().filter(|_| table.rows.is_empty());
-        let rows = table.rows.iter().flat_map(|(row, &n)| std::iter::repeat_n(row, n.max(0) as usize));
-        for row in placeholder.chain(rows) {
+        if let Some(placeholder) = self.empty_row.as_ref().filter(|_| table.rows.is_empty()) {
             let mut fields = csv.row();
-            row.write(&mut fields);
+            placeholder.write(&mut fields);
             fields.end()?;
+        }
+        for line in table.lines() {
+            csv.rendered(line)?;
         }
         csv.finish()?;
         table.changed = false;
@@ -257,7 +270,7 @@ impl<R: Clone> TableView<R> {
     /// The current rows, in report order.
     pub fn rows(&self) -> Vec<R> {
         let table = self.table.borrow();
-        table.rows.iter().flat_map(|(row, &n)| std::iter::repeat_n(row, n.max(0) as usize)).cloned().collect()
+        table.rows.iter().flat_map(|(row, &(n, _))| std::iter::repeat_n(row, n.max(0) as usize)).cloned().collect()
     }
 }
 
