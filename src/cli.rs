@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::Result;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::cluster::ClusterOptions;
 use crate::engine::{self, Job, RunSummary, StateOptions};
 use crate::epochs::{CheckpointPolicy, Schedule, WatchOptions};
 use crate::formats::Format;
@@ -114,6 +115,8 @@ struct RunArgs {
     #[command(flatten)]
     checkpoints: CheckpointArgs,
     #[command(flatten)]
+    cluster: ClusterArgs,
+    #[command(flatten)]
     engine: EngineArgs,
 }
 
@@ -146,8 +149,71 @@ struct WatchArgs {
     #[command(flatten)]
     checkpoints: CheckpointArgs,
     #[command(flatten)]
+    cluster: ClusterArgs,
+    #[command(flatten)]
     engine: EngineArgs,
 }
+
+/// Running as one process of a cluster (see cluster/README.md).
+#[derive(Args, Debug, Clone)]
+struct ClusterArgs {
+    /// Processes in the cluster; each runs this same command.
+    #[arg(long, default_value_t = 1, value_parser = at_least_one)]
+    processes: usize,
+    /// This process's index, 0 to processes - 1; process 0 plans and writes the shared outputs.
+    #[arg(long, default_value_t = 0)]
+    process: usize,
+    /// File listing every process's host:port, one a line, in process order.
+    #[arg(long)]
+    hostfile: Option<PathBuf>,
+    /// How long to keep trying to reach the other processes at start.
+    #[arg(long, default_value = "30s", value_parser = duration)]
+    connect_timeout: Duration,
+}
+
+impl ClusterArgs {
+    fn options(&self) -> Result<Option<ClusterOptions>> {
+        match &self.hostfile {
+            None if self.processes > 1 => Err(UsageError(format!(
+                "--processes {} needs --hostfile with one host:port line per process",
+                self.processes
+            ))
+            .into()),
+            None if self.process > 0 => {
+                Err(UsageError(format!("--process {} needs --processes and --hostfile", self.process)).into())
+            }
+            None => Ok(None),
+            Some(hostfile) => {
+                if self.process >= self.processes {
+                    return Err(UsageError(format!(
+                        "--process {} is out of range: with --processes {} it must be 0 to {}",
+                        self.process,
+                        self.processes,
+                        self.processes - 1
+                    ))
+                    .into());
+                }
+                Ok(Some(ClusterOptions::new(self.processes, self.process, hostfile, self.connect_timeout)?))
+            }
+        }
+    }
+
+    fn is_first(&self) -> bool {
+        self.process == 0
+    }
+}
+
+/// Flags that contradict each other: exit status 2, like clap's own errors.
+#[derive(Debug)]
+struct UsageError(String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
 
 /// Options for a state directory.
 #[derive(Args, Debug, Clone)]
@@ -237,14 +303,32 @@ pub fn main() -> i32 {
     // whole process instead, after the usual panic message.
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        default_hook(info);
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.contains("timely communication error") {
+            // A cluster peer went away: every process stops rather than wait for it.
+            eprintln!(
+                "cartflow: error: lost the connection to another cluster process ({message}); stopping. \
+                 Restart every process to resume from the last checkpoint"
+            );
+        } else {
+            default_hook(info);
+        }
         std::process::exit(1);
     }));
     match execute(cli) {
         Ok(()) => 0,
         Err(e) => {
             eprintln!("cartflow: error: {}", format!("{e:#}").replace('\n', " "));
-            1
+            if e.is::<UsageError>() {
+                2
+            } else {
+                1
+            }
         }
     }
 }
@@ -307,10 +391,11 @@ fn execute(cli: Cli) -> Result<()> {
                 params: args.engine.params(),
                 max_reject_rate: args.engine.max_reject_rate,
                 state: args.state.map(|dir| args.checkpoints.options(dir)),
+                cluster: args.cluster.options()?,
             };
             let out_dir = job.out_dir.clone();
             let summary = run_with_progress(job, quiet)?;
-            if !quiet {
+            if !quiet && args.cluster.is_first() {
                 print_summary(&summary, &out_dir);
             }
             Ok(())
@@ -334,11 +419,12 @@ fn execute(cli: Cli) -> Result<()> {
                 params: args.engine.params(),
                 max_reject_rate: args.engine.max_reject_rate,
                 state: Some(args.checkpoints.options(args.state)),
+                cluster: args.cluster.options()?,
             };
             let out_dir = job.out_dir.clone();
             tracing::info!("watching; Ctrl-C stops after the epoch in flight");
             let summary = engine::run(job, Arc::new(AtomicU64::new(0)), &STOP)?;
-            if !quiet {
+            if !quiet && args.cluster.is_first() {
                 print_summary(&summary, &out_dir);
             }
             Ok(())

@@ -25,6 +25,7 @@ pub fn demo(args: &DemoArgs, quiet: bool) -> Result<()> {
         params: args.engine.params(),
         max_reject_rate: args.engine.max_reject_rate,
         state: None,
+        cluster: None,
     };
     let workers = job.workers;
     let summary = run_with_progress(job, quiet)?;

@@ -19,9 +19,10 @@ use timely::dataflow::operators::vec::{Broadcast, Input as TimelyInput};
 use timely::dataflow::operators::{Exchange, Inspect, Probe};
 use timely::dataflow::InputHandleVec;
 use timely::worker::Worker;
-use timely::{CommunicationConfig, Config, WorkerConfig};
+use timely::{CommunicationConfig, WorkerConfig};
 
 use crate::aggregate::InteractionFacts;
+use crate::cluster::ClusterOptions;
 use crate::dataflow::{FactTrace, InteractionInputs, InteractionSnapshot, InteractionTraces, Time};
 use crate::epochs::{CheckpointPolicy, EpochPlan, Planner, Schedule, Step};
 use crate::formats::Format;
@@ -41,6 +42,20 @@ pub struct Job {
     pub params: ReportParams,
     pub max_reject_rate: f64,
     pub state: Option<StateOptions>,
+    /// `None` for a single process.
+    pub cluster: Option<ClusterOptions>,
+}
+
+impl Job {
+    /// Worker threads in all processes.
+    pub fn total_workers(&self) -> usize {
+        self.workers.max(1) * self.cluster.as_ref().map_or(1, |c| c.processes)
+    }
+
+    /// The process that plans, holds the state's lock and writes the shared outputs.
+    fn is_first_process(&self) -> bool {
+        self.cluster.as_ref().is_none_or(|c| c.process == 0)
+    }
 }
 
 /// `--state` and what goes with it.
@@ -71,30 +86,33 @@ pub fn run(job: Job, bytes_read: Arc<AtomicU64>, stop: &'static AtomicBool) -> R
     std::fs::create_dir_all(&job.out_dir)
         .map_err(|e| anyhow!("output {}: cannot create it: {e}", job.out_dir.display()))?;
     let state = job.state.as_ref().map(|s| StateDir::open(&s.dir)).transpose()?;
-    let _lock = state.as_ref().map(StateDir::lock).transpose()?;
+    let first = job.is_first_process();
+    let _lock = state.as_ref().filter(|_| first).map(StateDir::lock).transpose()?;
     let resume = match &state {
-        Some(state) => state.load_manifest()?,
-        None => None,
+        Some(state) if first => state.load_manifest()?,
+        _ => None,
     };
     if let Some(manifest) = &resume {
         tracing::info!(epoch = manifest.epoch, files = manifest.files.len(), "resuming from the checkpoint");
     }
-    rewind_change_logs(&job.out_dir, resume.as_ref().map(|m| &m.change_logs))
-        .map_err(|e| anyhow!("output {}: cannot rewind the change logs: {e}", job.out_dir.display()))?;
-    remove_stale_parts(&job)?;
+    if first {
+        rewind_change_logs(&job.out_dir, resume.as_ref().map(|m| &m.change_logs))
+            .map_err(|e| anyhow!("output {}: cannot rewind the change logs: {e}", job.out_dir.display()))?;
+        remove_stale_parts(&job)?;
+    }
 
-    let communication = match job.workers {
-        0 | 1 => CommunicationConfig::Thread,
-        n => CommunicationConfig::Process(n),
+    let (builders, others) = match &job.cluster {
+        Some(cluster) => cluster.allocators(job.workers.max(1))?,
+        None if job.workers > 1 => CommunicationConfig::Process(job.workers).try_build().map_err(|e| anyhow!(e))?,
+        None => CommunicationConfig::Thread.try_build().map_err(|e| anyhow!(e))?,
     };
     let mut worker_config = WorkerConfig::default();
     differential_dataflow::configure(
         &mut worker_config,
         &differential_dataflow::Config::default().idle_merge_effort(None),
     );
-    let config = Config { communication, worker: worker_config };
     let shared = Arc::new((job, state, resume));
-    let guards = timely::execute(config, move |worker| {
+    let guards = timely::execute::execute_from(builders, others, worker_config, move |worker| {
         let (job, state, resume) = &*shared;
         run_worker(worker, job, state.as_ref(), resume.as_ref(), &bytes_read, stop)
     })
@@ -470,7 +488,7 @@ fn remove_stale_parts(job: &Job) -> Result<()> {
             let name = entry.file_name().to_string_lossy().into_owned();
             let part =
                 name.strip_prefix("part-").and_then(|n| n.strip_suffix(".csv")).and_then(|n| n.parse::<usize>().ok());
-            if part.is_some_and(|p| p >= job.workers.max(1)) {
+            if part.is_some_and(|p| p >= job.total_workers()) {
                 std::fs::remove_file(entry.path())
                     .map_err(|e| anyhow!("output {}: cannot remove a stale part: {e}", dir.display()))?;
             }

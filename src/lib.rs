@@ -16,6 +16,7 @@
 pub mod aggregate;
 pub mod bench;
 pub mod cli;
+pub mod cluster;
 pub mod dataflow;
 pub mod demo;
 pub mod engine;
