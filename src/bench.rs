@@ -106,9 +106,75 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
     }
 
     let workers = args.workers.last().copied().unwrap_or(1);
+    bench_cluster(args, &base)?;
     bench_checkpoints(args, &base, workers)?;
     bench_small_epochs(args, workers)?;
     Ok(())
+}
+
+/// One process of one and of two workers against two processes of one worker,
+/// on loopback, and the bytes the two processes send each other per event.
+fn bench_cluster(args: &BenchArgs, base: &Path) -> Result<()> {
+    println!("\nProcesses × workers on the same files (full epoch s, median of {} runs)\n", args.runs);
+    println!("| processes × workers | full epoch s | events/s | speed-up over 1 × 1 | loopback bytes per event |");
+    println!("|---|---|---|---|---|");
+    let mut single = f64::NAN;
+    for (processes, workers) in [(1, 1), (1, 2), (2, 1)] {
+        let mut runs = Vec::new();
+        for run in 0..args.runs {
+            let out = args.dir.join(format!("cluster-out-{processes}x{workers}-{run}"));
+            let before = loopback_bytes();
+            let first = if processes == 1 {
+                spawn(run_command(base, &out, workers))?
+            } else {
+                let hostfile = args.dir.join("bench-hosts");
+                let ports: Vec<std::net::TcpListener> =
+                    (0..processes).map(|_| std::net::TcpListener::bind("127.0.0.1:0")).collect::<Result<_, _>>()?;
+                let lines: Vec<String> =
+                    ports.iter().map(|l| l.local_addr().map(|a| format!("{a}\n"))).collect::<Result<_, _>>()?;
+                std::fs::write(&hostfile, lines.concat())?;
+                drop(ports);
+                let cluster = |process: usize| {
+                    let mut command = run_command(base, &out, workers);
+                    command.args(["--processes", &processes.to_string(), "--process", &process.to_string()]);
+                    command.arg("--hostfile").arg(&hostfile);
+                    command
+                };
+                let others: Vec<std::process::Child> = (1..processes)
+                    .map(|p| cluster(p).stdout(Stdio::null()).stderr(Stdio::null()).spawn())
+                    .collect::<Result<_, _>>()?;
+                let first = spawn(cluster(0))?;
+                for mut other in others {
+                    if !other.wait()?.success() {
+                        bail!("a cluster process failed");
+                    }
+                }
+                first
+            };
+            let sent = loopback_bytes().saturating_sub(before) as f64;
+            runs.push([first.seconds("epoch applied")[0], sent]);
+        }
+        let [full, sent] = std::array::from_fn(|i| median(runs.iter().map(|r| r[i])));
+        if processes * workers == 1 {
+            single = full;
+        }
+        let per_event = if processes > 1 { format!("{:.1}", sent / args.events as f64) } else { "—".into() };
+        println!(
+            "| {processes} × {workers} | {full:.2} | {:.0} | {:.2}× | {per_event} |",
+            args.events as f64 / full,
+            single / full
+        );
+    }
+    Ok(())
+}
+
+/// Bytes received on the loopback interface so far (Linux; 0 elsewhere).
+fn loopback_bytes() -> u64 {
+    let text = std::fs::read_to_string("/proc/net/dev").unwrap_or_default();
+    text.lines()
+        .find_map(|line| line.trim_start().strip_prefix("lo:"))
+        .and_then(|fields| fields.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
 }
 
 /// Checkpoint size and time, and restoring it against replaying every file.
