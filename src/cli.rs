@@ -255,6 +255,9 @@ pub struct EngineArgs {
     /// Refuse a file whole when more than this share of its rows is rejected.
     #[arg(long, default_value_t = 0.05, value_parser = share)]
     pub max_reject_rate: f64,
+    /// Read plain files larger than this many bytes in ranges, on several workers.
+    #[arg(long, default_value_t = 64 << 20, value_parser = at_least_one_u64)]
+    pub split_bytes: u64,
 }
 
 fn at_least_one(text: &str) -> Result<usize, String> {
@@ -390,6 +393,7 @@ fn execute(cli: Cli) -> Result<()> {
                 workers: args.engine.workers(),
                 params: args.engine.params(),
                 max_reject_rate: args.engine.max_reject_rate,
+                split_bytes: args.engine.split_bytes,
                 state: args.state.map(|dir| args.checkpoints.options(dir)),
                 cluster: args.cluster.options()?,
             };
@@ -418,6 +422,7 @@ fn execute(cli: Cli) -> Result<()> {
                 workers: args.engine.workers(),
                 params: args.engine.params(),
                 max_reject_rate: args.engine.max_reject_rate,
+                split_bytes: args.engine.split_bytes,
                 state: Some(args.checkpoints.options(args.state)),
                 cluster: args.cluster.options()?,
             };

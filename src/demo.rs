@@ -24,6 +24,7 @@ pub fn demo(args: &DemoArgs, quiet: bool) -> Result<()> {
         workers: args.engine.workers(),
         params: args.engine.params(),
         max_reject_rate: args.engine.max_reject_rate,
+        split_bytes: args.engine.split_bytes,
         state: None,
         cluster: None,
     };

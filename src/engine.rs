@@ -24,12 +24,15 @@ use timely::{CommunicationConfig, WorkerConfig};
 use crate::aggregate::InteractionFacts;
 use crate::cluster::ClusterOptions;
 use crate::dataflow::{FactTrace, InteractionInputs, InteractionSnapshot, InteractionTraces, Time};
-use crate::epochs::{CheckpointPolicy, EpochPlan, Planner, Schedule, Step};
+use crate::epochs::{CheckpointPolicy, EpochPlan, Planner, Retraction, Schedule, Split, Step};
 use crate::formats::Format;
-use crate::ingest::read_file;
+use crate::formats::Reject;
+use crate::ingest::{judge, read_piece, Tally};
 use crate::reports::{build_interaction_reports, ReportParams, PER_ENTITY_REPORTS};
+use crate::sinks::csv_out::write_atomically;
 use crate::sinks::quality::{remove_rejects, write_epoch, write_rejects, EpochRecord, QualityRow};
 use crate::sinks::{change_log_lengths, rewind_change_logs, Outputs};
+use crate::sources::InputFile;
 use crate::state::{read_binary, write_binary, CheckpointRef, FileContribution, Manifest, StateDir};
 
 /// Everything a run needs, decided before any worker starts.
@@ -42,6 +45,8 @@ pub struct Job {
     pub params: ReportParams,
     pub max_reject_rate: f64,
     pub state: Option<StateOptions>,
+    /// Plain files larger than this are read in ranges by several workers.
+    pub split_bytes: u64,
     /// `None` for a single process.
     pub cluster: Option<ClusterOptions>,
 }
@@ -179,11 +184,13 @@ fn run_worker(
         WorkerDataflow { facts_in, quality_in, outputs, quality_table, traces }
     });
     let mut control = Control::new(worker);
+    let mut tallies = AllToAll::new(worker);
     let mut barrier = Barrier::new(worker);
     let mut planner = (index == 0).then(|| {
         let replace_changed = job.state.as_ref().is_some_and(|s| s.replace_changed);
         let policy = job.state.as_ref().map_or(CheckpointPolicy { every: 1, interval: None }, |s| s.policy);
-        Planner::new(job.schedule.clone(), resume, state.is_some(), policy, replace_changed, stop)
+        let split = Split { bytes: job.split_bytes, workers: peers };
+        Planner::new(job.schedule.clone(), resume, state.is_some(), policy, replace_changed, split, stop)
     });
 
     let mut summary = RunSummary::default();
@@ -210,7 +217,10 @@ fn run_worker(
                     }
                 }
             }
-            Step::Apply(plan) => apply(worker, &mut flow, job, state, plan, bytes_read),
+            Step::Apply(plan) => {
+                let context = StepContext { job, state, bytes_read };
+                apply(worker, &mut flow, &mut tallies, time, &context, plan)
+            }
             Step::Checkpoint { .. } => {}
         }
         time += 1;
@@ -295,31 +305,52 @@ fn run_worker(
     (index == 0).then_some(summary)
 }
 
-/// Reads this worker's share of an epoch's files and takes back its share of
-/// the retracted ones, feeding the difference into the dataflow.
+/// Reads this worker's share of an epoch's files (whole files, and ranges of
+/// large ones), agrees with every worker on which files are accepted, and takes
+/// back its share of the retracted ones, feeding the difference into the dataflow.
 fn apply(
     worker: &mut Worker,
     flow: &mut WorkerDataflow,
-    job: &Job,
-    state: Option<&StateDir>,
+    tallies: &mut AllToAll<Tally>,
+    time: Time,
+    context: &StepContext<'_>,
     plan: &EpochPlan,
-    bytes_read: &AtomicU64,
 ) {
-    let mut epoch_facts = InteractionFacts::default();
-    for file in plan.files.iter().skip(worker.index()).step_by(worker.peers()) {
-        let outcome = read_file(file, job.format, job.max_reject_rate, bytes_read);
-        let rejects = if outcome.rejects.is_empty() {
-            remove_rejects(&job.out_dir, &file.name)
-        } else {
-            write_rejects(&job.out_dir, &file.name, &outcome.rejects)
-        };
-        if let Err(e) = rejects {
-            fail(format!("output {}: cannot write rejects: {e}", job.out_dir.display()));
+    let StepContext { job, state, bytes_read } = *context;
+    let (index, peers) = (worker.index(), worker.peers());
+    let units: Vec<(usize, usize)> =
+        plan.files.iter().enumerate().flat_map(|(i, file)| (0..file.parts()).map(move |part| (i, part))).collect();
+    let mut pieces = Vec::new();
+    for &(i, part) in units.iter().skip(index).step_by(peers) {
+        let file = &plan.files[i];
+        let piece = read_piece(file, i, part, job.format, bytes_read);
+        if file.parts() > 1 && !piece.rejects.is_empty() {
+            let written = write_rejects(&job.out_dir, &rejects_part_name(&file.name, part), &piece.rejects);
+            written.unwrap_or_else(|e| fail(format!("output {}: cannot write rejects: {e}", job.out_dir.display())));
         }
-        flow.quality_in.insert(outcome.quality.clone());
-        let contribution = FileContribution { quality: outcome.quality, facts: outcome.facts };
+        tallies.send(piece.tally.clone());
+        pieces.push(piece);
+    }
+    crash_point("after-read", plan.epoch);
+    // Every worker learns the counts of every piece, so all judge each file alike.
+    let all = tallies.round(worker, time);
+    let mut epoch_facts = InteractionFacts::default();
+    for piece in pieces {
+        let (i, part) = (piece.tally.file, piece.tally.part);
+        let file = &plan.files[i];
+        let of_file: Vec<&Tally> = all.iter().filter(|t| t.file == i).collect();
+        let (quality, accepted) = judge(file, &of_file, job.max_reject_rate);
+        let first = part == 0;
+        if first {
+            let unreadable = of_file.iter().any(|t| t.unreadable.is_some());
+            publish_rejects(&job.out_dir, file, &piece.rejects, unreadable)
+                .unwrap_or_else(|e| fail(format!("output {}: cannot write rejects: {e}", job.out_dir.display())));
+            flow.quality_in.insert(quality.clone());
+        }
+        let contribution =
+            FileContribution { quality: first.then_some(quality), facts: accepted.then_some(piece.facts) };
         if let Some(state) = state {
-            let path = state.contribution_path(file.hash);
+            let path = state.contribution_path(file.hash, part);
             if let Err(e) = write_binary(&path, &contribution) {
                 fail(format!("state {}: cannot write it: {e}", path.display()));
             }
@@ -332,26 +363,74 @@ fn apply(
             }
         }
     }
-    crash_point("after-read", plan.epoch);
     epoch_facts.feed(&mut flow.facts_in, 1, || {
         worker.step();
     });
-    for retraction in plan.retract.iter().skip(worker.index()).step_by(worker.peers()) {
+    let retracted: Vec<(&Retraction, usize)> =
+        plan.retract.iter().flat_map(|r| (0..r.parts).map(move |part| (r, part))).collect();
+    for &(retraction, part) in retracted.iter().skip(index).step_by(peers) {
         let state = state.expect("retraction needs a state directory");
-        let path = state.contribution_path(retraction.hash);
+        let path = state.contribution_path(retraction.hash, part);
         let old: FileContribution = read_binary(&path).unwrap_or_else(|e| fail(format!("{e:#}")));
-        flow.quality_in.update(old.quality, -1);
+        if let Some(quality) = old.quality {
+            flow.quality_in.update(quality, -1);
+        }
         if let Some(facts) = old.facts {
             facts.feed(&mut flow.facts_in, -1, || {
                 worker.step();
             });
         }
-        if retraction.deleted {
+        if retraction.deleted && part == 0 {
             if let Err(e) = remove_rejects(&job.out_dir, &retraction.name) {
                 fail(format!("output {}: cannot remove rejects: {e}", job.out_dir.display()));
             }
         }
     }
+}
+
+/// What every step of a worker reads.
+#[derive(Clone, Copy)]
+struct StepContext<'a> {
+    job: &'a Job,
+    state: Option<&'a StateDir>,
+    bytes_read: &'a AtomicU64,
+}
+
+/// Where the rejects of one range of a large file wait for the file's first range
+/// to gather them (hidden, so never mistaken for a file's rejects).
+fn rejects_part_name(file_name: &str, part: usize) -> String {
+    format!(".{file_name}.part-{part}")
+}
+
+/// Writes `_rejects/<file>.csv` for a whole file, from its first piece's worker:
+/// its own rejects, then those the other ranges left as parts, in line order.
+/// An unreadable file, or one with no rejects, has none.
+fn publish_rejects(out_dir: &Path, file: &InputFile, first: &[Reject], unreadable: bool) -> std::io::Result<()> {
+    if file.parts() == 1 {
+        return if first.is_empty() || unreadable {
+            remove_rejects(out_dir, &file.name)
+        } else {
+            write_rejects(out_dir, &file.name, first)
+        };
+    }
+    let parts: Vec<PathBuf> = (1..file.parts())
+        .map(|part| out_dir.join("_rejects").join(format!("{}.csv", rejects_part_name(&file.name, part))))
+        .filter(|path| path.exists())
+        .collect();
+    if unreadable || (first.is_empty() && parts.is_empty()) {
+        remove_rejects(out_dir, &file.name)?;
+    } else {
+        write_rejects(out_dir, &file.name, first)?;
+        let target = out_dir.join("_rejects").join(format!("{}.csv", file.name));
+        let mut merged = std::fs::read(&target)?;
+        for part in &parts {
+            let text = std::fs::read(part)?;
+            let body = text.iter().position(|&b| b == b'\n').map_or(&text[..0], |end| &text[end + 1..]);
+            merged.extend_from_slice(body);
+        }
+        write_atomically(&target, &merged)?;
+    }
+    parts.iter().try_for_each(std::fs::remove_file)
 }
 
 fn write_outputs(outputs: &mut Outputs, out_dir: &Path, epoch: Option<u64>) {
@@ -449,6 +528,39 @@ impl Control {
     fn receive(&mut self, worker: &mut Worker) -> Option<Step> {
         worker.step_or_park_while(None, || self.received.borrow().is_empty() && !self.probe.done());
         self.received.borrow_mut().pop_front()
+    }
+}
+
+/// Values every worker sends during a step, delivered to every worker.
+struct AllToAll<T: Clone + 'static> {
+    input: InputHandleVec<Time, T>,
+    received: Rc<RefCell<Vec<T>>>,
+    probe: ProbeHandle<Time>,
+}
+
+impl<T: timely::ExchangeData + Clone> AllToAll<T> {
+    fn new(worker: &mut Worker) -> AllToAll<T> {
+        let received = Rc::new(RefCell::new(Vec::new()));
+        let probe = ProbeHandle::new();
+        let sink = Rc::clone(&received);
+        let input = worker.dataflow::<Time, _, _>(|scope| {
+            let (input, stream) = scope.new_input::<T>();
+            stream.broadcast().inspect(move |value| sink.borrow_mut().push(value.clone())).probe_with(&probe);
+            input
+        });
+        AllToAll { input, received, probe }
+    }
+
+    fn send(&mut self, value: T) {
+        self.input.send(value);
+    }
+
+    /// Every worker calls this once in the step at `time`; it returns what all
+    /// of them sent in it.
+    fn round(&mut self, worker: &mut Worker, time: Time) -> Vec<T> {
+        self.input.advance_to(time + 1);
+        worker.step_or_park_while(None, || self.probe.less_than(&(time + 1)));
+        std::mem::take(&mut *self.received.borrow_mut())
     }
 }
 

@@ -16,7 +16,7 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 
 use crate::sinks::quality::Duplicate;
-use crate::sources::{content_hash, hash_all, list_dir, InputFile};
+use crate::sources::{examine, examine_all, list_dir, InputFile};
 use crate::state::{AppliedFile, ContentHash, Manifest};
 
 /// One step of a job; each takes one tick of the dataflow's clock.
@@ -53,6 +53,8 @@ impl EpochPlan {
 pub struct Retraction {
     pub name: String,
     pub hash: ContentHash,
+    /// How many pieces the file was read in, each with its own stored facts.
+    pub parts: usize,
     /// The file is gone: its `_rejects/` file goes too.
     pub deleted: bool,
 }
@@ -133,7 +135,16 @@ pub struct Planner {
     /// Files already judged a duplicate or a skipped change, as (size, modified).
     judged: HashMap<PathBuf, (u64, u64)>,
     next_batch: usize,
+    split: Split,
     stop: &'static AtomicBool,
+}
+
+/// How large plain files are shared between workers: files over `bytes` are
+/// read in up to `workers` ranges.
+#[derive(Clone, Copy, Debug)]
+pub struct Split {
+    pub bytes: u64,
+    pub workers: usize,
 }
 
 impl Planner {
@@ -143,6 +154,7 @@ impl Planner {
         stateful: bool,
         policy: CheckpointPolicy,
         replace_changed: bool,
+        split: Split,
         stop: &'static AtomicBool,
     ) -> Planner {
         let restore = resume.map(|manifest| Step::Restore {
@@ -164,6 +176,7 @@ impl Planner {
             observed: HashMap::new(),
             judged: HashMap::new(),
             next_batch: 0,
+            split,
             stop,
         }
     }
@@ -224,11 +237,11 @@ impl Planner {
         let mut plan = EpochPlan { epoch: self.epoch + 1, ..EpochPlan::default() };
         match &self.schedule {
             Schedule::Batch(groups) => {
-                let Some(group) = groups.get(self.next_batch).cloned() else { return Ok(None) };
+                let Some(mut group) = groups.get(self.next_batch).cloned() else { return Ok(None) };
                 self.next_batch += 1;
-                let hashes = hash_all(&group)?;
-                for (file, hash) in group.into_iter().zip(hashes) {
-                    self.consider(file, hash, &mut plan);
+                examine_all(&mut group, self.split.bytes, self.split.workers)?;
+                for file in group {
+                    self.consider(file, &mut plan);
                 }
                 if plan.is_empty() && plan.duplicates.is_empty() && plan.changed.is_empty() {
                     return self.plan();
@@ -240,11 +253,11 @@ impl Planner {
                 if options.retract_deleted {
                     self.retract_deleted(&options.dir, &listed, &mut plan);
                 }
-                for file in listed {
+                for mut file in listed {
                     if self.is_settled(&file, &options) {
-                        let hash = content_hash(&file.path)
+                        examine(&mut file, self.split.bytes, self.split.workers)
                             .with_context(|| format!("input {}: cannot read it", file.path.display()))?;
-                        self.consider(file, ContentHash(hash), &mut plan);
+                        self.consider(file, &mut plan);
                     }
                 }
                 if plan.is_empty() {
@@ -269,7 +282,7 @@ impl Planner {
         for path in gone {
             let file = self.ledger.remove(&path).expect("listed from the ledger");
             tracing::info!(file = %file.name, "file deleted: its contribution is retracted");
-            plan.retract.push(Retraction { name: file.name, hash: file.hash, deleted: true });
+            plan.retract.push(Retraction { name: file.name, hash: file.hash, parts: file.parts, deleted: true });
         }
     }
 
@@ -305,8 +318,8 @@ impl Planner {
     }
 
     /// Adds `file` to the plan unless its content is applied already.
-    fn consider(&mut self, mut file: InputFile, hash: ContentHash, plan: &mut EpochPlan) {
-        file.hash = hash;
+    fn consider(&mut self, file: InputFile, plan: &mut EpochPlan) {
+        let hash = file.hash;
         let seen = (file.size, file.modified_ns);
         if let Some(applied) = self.ledger.files.get(&file.path) {
             if applied.hash == hash {
@@ -327,7 +340,7 @@ impl Planner {
             }
             let old = self.ledger.remove(&file.path).expect("found above");
             tracing::info!(file = %file.name, "file changed after it was applied: replacing its contribution");
-            plan.retract.push(Retraction { name: old.name, hash: old.hash, deleted: false });
+            plan.retract.push(Retraction { name: old.name, hash: old.hash, parts: old.parts, deleted: false });
         }
         if let Some(first) = self.ledger.by_hash.get(&hash) {
             let same_as = self.ledger.files[first].name.clone();
@@ -342,6 +355,7 @@ impl Planner {
             size: file.size,
             modified_ns: file.modified_ns,
             hash,
+            parts: file.parts(),
             epoch: plan.epoch,
         });
         plan.files.push(file);

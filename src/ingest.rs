@@ -1,51 +1,83 @@
-//! One file, start to finish on one worker: read it, judge it against the
-//! reject rate, and keep its facts only if it is accepted (SPEC §8).
+//! Reading a file, or one range of a large file, on one worker, and judging the
+//! whole file against the reject rate (SPEC §8): a file over the rate is
+//! refused whole, so its facts are kept back until the verdict.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::AtomicU64;
+
+use serde::{Deserialize, Serialize};
 
 use crate::aggregate::InteractionFacts;
 use crate::formats::{scan_file, Format, Reject};
-use crate::sinks::quality::{reason_counts, QualityRow};
+use crate::sinks::quality::QualityRow;
 use crate::sources::InputFile;
 
-/// What became of one file.
-pub struct FileOutcome {
-    pub quality: QualityRow,
+/// What one piece of a file (the whole file, or one of its ranges) produced.
+pub struct Piece {
     pub rejects: Vec<Reject>,
-    /// The facts to apply; `None` when the file was refused.
-    pub facts: Option<InteractionFacts>,
+    pub facts: InteractionFacts,
+    pub tally: Tally,
 }
 
-pub fn read_file(file: &InputFile, format: Format, max_reject_rate: f64, bytes_read: &AtomicU64) -> FileOutcome {
+/// A piece's counts: all that the verdict on its file needs, small enough to
+/// send to every worker.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Tally {
+    /// The file's index in its epoch, and the piece's index in the file.
+    pub file: usize,
+    pub part: usize,
+    pub rows: u64,
+    /// Rejected rows by kind.
+    pub rejected: BTreeMap<String, u64>,
+    /// Why the piece could not be read as its format at all.
+    pub unreadable: Option<String>,
+}
+
+pub fn read_piece(file: &InputFile, index: usize, part: usize, format: Format, bytes_read: &AtomicU64) -> Piece {
     let mut facts = InteractionFacts::default();
-    let scan = scan_file(&file.path, format, bytes_read, |event| facts.add(event));
-    let refused = |rows: u64, reason: String, rejects: Vec<Reject>| {
-        tracing::warn!(file = %file.name, "file refused: {reason}");
-        FileOutcome {
-            quality: QualityRow { file: file.name.clone(), rows, accepted: 0, rejected: rows, reason_counts: reason },
-            rejects,
-            facts: None,
-        }
-    };
+    let range = file.ranges.get(part).copied();
+    let scan = scan_file(&file.path, format, range, bytes_read, |event| facts.add(event));
+    let mut tally = Tally { file: index, part, ..Tally::default() };
     match scan {
-        Err(unreadable) => refused(unreadable.rows, unreadable.reason, Vec::new()),
+        Err(unreadable) => {
+            tally.rows = unreadable.rows;
+            tally.unreadable = Some(unreadable.reason);
+            Piece { rejects: Vec::new(), facts: InteractionFacts::default(), tally }
+        }
         Ok(scan) => {
-            let rejected = scan.rejects.len() as u64;
-            let reasons = reason_counts(&scan.rejects);
-            if scan.rows > 0 && rejected as f64 > max_reject_rate * scan.rows as f64 {
-                let share = rejected as f64 / scan.rows as f64;
-                let reason =
-                    format!("{rejected} of {} rows rejected ({share:.4} > {max_reject_rate}); {reasons}", scan.rows);
-                return refused(scan.rows, reason, scan.rejects);
+            tally.rows = scan.rows;
+            for reject in &scan.rejects {
+                *tally.rejected.entry(reject.error.kind.to_string()).or_default() += 1;
             }
-            let quality = QualityRow {
-                file: file.name.clone(),
-                rows: scan.rows,
-                accepted: scan.rows - rejected,
-                rejected,
-                reason_counts: reasons,
-            };
-            FileOutcome { quality, rejects: scan.rejects, facts: Some(facts) }
+            Piece { rejects: scan.rejects, facts, tally }
         }
     }
+}
+
+/// The verdict on a whole file from the tallies of all its pieces: its
+/// `_quality.csv` row, and whether its facts are applied.
+pub fn judge(file: &InputFile, tallies: &[&Tally], max_reject_rate: f64) -> (QualityRow, bool) {
+    let rows: u64 = tallies.iter().map(|t| t.rows).sum();
+    let mut kinds: BTreeMap<&str, u64> = BTreeMap::new();
+    for tally in tallies {
+        for (kind, n) in &tally.rejected {
+            *kinds.entry(kind).or_default() += n;
+        }
+    }
+    let rejected: u64 = kinds.values().sum();
+    let reasons = kinds.iter().map(|(kind, n)| format!("{kind}: {n}")).collect::<Vec<_>>().join("; ");
+    let refused = |reason: String| {
+        tracing::warn!(file = %file.name, "file refused: {reason}");
+        let row = QualityRow { file: file.name.clone(), rows, accepted: 0, rejected: rows, reason_counts: reason };
+        (row, false)
+    };
+    if let Some(reason) = tallies.iter().find_map(|t| t.unreadable.clone()) {
+        return refused(reason);
+    }
+    if rows > 0 && rejected as f64 > max_reject_rate * rows as f64 {
+        let share = rejected as f64 / rows as f64;
+        return refused(format!("{rejected} of {rows} rows rejected ({share:.4} > {max_reject_rate}); {reasons}"));
+    }
+    let row = QualityRow { file: file.name.clone(), rows, accepted: rows - rejected, rejected, reason_counts: reasons };
+    (row, true)
 }

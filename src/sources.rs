@@ -21,6 +21,25 @@ pub struct InputFile {
     pub modified_ns: u64,
     /// The content hash, once the planner has computed it.
     pub hash: ContentHash,
+    /// Where the file splits into ranges read by different workers; empty when
+    /// one worker reads it whole.
+    pub ranges: Vec<ByteRange>,
+}
+
+/// A part of a plain file that starts at a record boundary: `lines_before`
+/// line feeds precede `start`, so its first line is `lines_before + 1`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ByteRange {
+    pub start: u64,
+    pub end: u64,
+    pub lines_before: u64,
+}
+
+impl InputFile {
+    /// The pieces of work this file makes: one per range, or the whole file.
+    pub fn parts(&self) -> usize {
+        self.ranges.len().max(1)
+    }
 }
 
 impl InputFile {
@@ -30,7 +49,7 @@ impl InputFile {
             .ok()
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_nanos() as u64);
-        InputFile { path, name, size: meta.len(), modified_ns, hash: ContentHash(0) }
+        InputFile { path, name, size: meta.len(), modified_ns, hash: ContentHash(0), ranges: Vec::new() }
     }
 }
 
@@ -85,41 +104,78 @@ pub fn list_dir(dir: &Path) -> Result<Vec<InputFile>> {
     Ok(found)
 }
 
-/// Content hashes of every file, computed on all cores.
-pub fn hash_all(files: &[InputFile]) -> Result<Vec<ContentHash>> {
+/// Content hashes of every file, computed on all cores; plain files larger than
+/// `split_bytes` also get their ranges (see [`examine`]).
+pub fn examine_all(files: &mut [InputFile], split_bytes: u64, parts: usize) -> Result<()> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(files.len().max(1));
-    let mut hashes = vec![ContentHash(0); files.len()];
+    let chunk = files.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| -> Result<()> {
-        let chunk = files.len().div_ceil(threads).max(1);
         let handles: Vec<_> = files
-            .chunks(chunk)
-            .zip(hashes.chunks_mut(chunk))
-            .map(|(files, out)| {
+            .chunks_mut(chunk)
+            .map(|files| {
                 scope.spawn(move || -> Result<()> {
-                    for (file, hash) in files.iter().zip(out) {
-                        *hash = content_hash(&file.path)
-                            .map(ContentHash)
-                            .with_context(|| format!("input {}: cannot read it", file.path.display()))?;
-                    }
-                    Ok(())
+                    files.iter_mut().try_for_each(|file| {
+                        examine(file, split_bytes, parts)
+                            .with_context(|| format!("input {}: cannot read it", file.path.display()))
+                    })
                 })
             })
             .collect();
         handles.into_iter().try_for_each(|h| h.join().expect("hashing thread panicked"))
-    })?;
-    Ok(hashes)
+    })
 }
 
-/// A 128-bit hash of a file's bytes as stored (compressed files by their bytes).
-pub fn content_hash(path: &Path) -> io::Result<u128> {
+/// Hashes a file's bytes as stored (compressed files by their bytes) into
+/// `file.hash`. A plain file larger than `split_bytes` is also cut into up to
+/// `parts` ranges of about equal size, each starting at a record boundary: a
+/// line feed outside quotes (an even number of `"` so far, as RFC 4180 quoting
+/// makes it), so that a multi-line quoted field is never cut.
+pub fn examine(file: &mut InputFile, split_bytes: u64, parts: usize) -> io::Result<()> {
+    let compressed = crate::formats::is_compressed(&file.path);
+    let parts =
+        if compressed || file.size <= split_bytes { 1 } else { file.size.div_ceil(split_bytes).min(parts as u64) };
+    // The nominal cut points, nearest last; each moves forward to the next record boundary.
+    let mut cuts: Vec<u64> = (1..parts).map(|k| file.size * k / parts).collect();
+    cuts.reverse();
+    let mut starts = vec![ByteRange { start: 0, end: 0, lines_before: 0 }];
+    let (mut quotes, mut lines, mut offset) = (0u64, 0u64, 0u64);
+
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    let mut file = fs::File::open(path)?;
+    let mut reader = fs::File::open(&file.path)?;
     let mut buffer = vec![0u8; 1 << 20];
     loop {
-        let n = file.read(&mut buffer)?;
+        let n = reader.read(&mut buffer)?;
         if n == 0 {
-            return Ok(hasher.digest128());
+            break;
         }
-        hasher.update(&buffer[..n]);
+        let chunk = &buffer[..n];
+        hasher.update(chunk);
+        if !cuts.is_empty() {
+            for i in memchr::memchr2_iter(b'"', b'\n', chunk) {
+                if chunk[i] == b'"' {
+                    quotes += 1;
+                    continue;
+                }
+                lines += 1;
+                let position = offset + i as u64 + 1;
+                if quotes % 2 == 0 && cuts.last().is_some_and(|&cut| position >= cut) {
+                    while cuts.last().is_some_and(|&cut| position >= cut) {
+                        cuts.pop();
+                    }
+                    starts.push(ByteRange { start: position, end: 0, lines_before: lines });
+                }
+            }
+        }
+        offset += n as u64;
     }
+    file.hash = ContentHash(hasher.digest128());
+    // A cut at the very end would make an empty range.
+    starts.retain(|range| range.start == 0 || range.start < offset);
+    file.ranges = if starts.len() > 1 {
+        let ends: Vec<u64> = starts.iter().skip(1).map(|range| range.start).chain([offset]).collect();
+        starts.into_iter().zip(ends).map(|(range, end)| ByteRange { end, ..range }).collect()
+    } else {
+        Vec::new()
+    };
+    Ok(())
 }

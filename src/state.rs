@@ -65,6 +65,9 @@ pub struct AppliedFile {
     /// Modification time in nanoseconds since 1970, to notice a change without hashing.
     pub modified_ns: u64,
     pub hash: ContentHash,
+    /// How many pieces the file was read in (ranges of a large file), each
+    /// with its own stored facts.
+    pub parts: usize,
     pub epoch: u64,
 }
 
@@ -87,10 +90,12 @@ pub struct Manifest {
     pub files: Vec<AppliedFile>,
 }
 
-/// What the state keeps of one applied file: enough to take it back.
+/// What the state keeps of one applied file, or of one range of it: enough to
+/// take it back.
 #[derive(Serialize, Deserialize)]
 pub struct FileContribution {
-    pub quality: QualityRow,
+    /// The file's `_quality.csv` row, kept with its first piece only.
+    pub quality: Option<QualityRow>,
     /// `None` for a refused file, which contributed only its quality row.
     pub facts: Option<InteractionFacts>,
 }
@@ -164,8 +169,9 @@ impl StateDir {
         self.checkpoint_dir(dir).join(format!("part-{worker:05}.bin"))
     }
 
-    pub fn contribution_path(&self, hash: ContentHash) -> PathBuf {
-        self.root.join("files").join(format!("{hash}.bin"))
+    /// Where the facts of piece `part` of the file with this content are kept.
+    pub fn contribution_path(&self, hash: ContentHash, part: usize) -> PathBuf {
+        self.root.join("files").join(format!("{hash}.{part}.bin"))
     }
 
     /// Bytes on disk: (checkpoints, the applied files' contributions).
@@ -195,9 +201,10 @@ impl StateDir {
                 fs::remove_dir_all(entry.path())?;
             }
         }
-        let kept: HashSet<String> = manifest.files.iter().map(|f| format!("{}.bin", f.hash)).collect();
+        let kept: HashSet<String> = manifest.files.iter().map(|f| f.hash.to_string()).collect();
         for entry in fs::read_dir(self.root.join("files"))?.flatten() {
-            if !kept.contains(entry.file_name().to_string_lossy().as_ref()) {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !name.split('.').next().is_some_and(|hash| kept.contains(hash)) {
                 fs::remove_file(entry.path())?;
             }
         }

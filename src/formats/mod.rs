@@ -8,11 +8,12 @@ pub mod fields;
 pub mod rees46;
 
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::records::Interaction;
+use crate::sources::ByteRange;
 
 /// The formats `--format` accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
@@ -147,19 +148,20 @@ pub struct Unreadable {
     pub rows: u64,
 }
 
-/// Reads every row of `path` as `format`, handing each good record to `on_record`.
-/// Bad rows are collected with their line and reason; a file that cannot be read
-/// as the format comes back as [`Unreadable`].
+/// Reads every row of `path` as `format` (only the rows of `range`, when given),
+/// handing each good record to `on_record`. Bad rows are collected with their
+/// line and reason; a file that cannot be read as the format comes back as
+/// [`Unreadable`].
 pub fn scan_file(
     path: &Path,
     format: Format,
+    range: Option<ByteRange>,
     bytes_read: &AtomicU64,
     mut on_record: impl FnMut(&Interaction<'_>),
 ) -> Result<Scan, Unreadable> {
     let unreadable = |reason: String, rows| Unreadable { reason, rows };
     let input = open(path, bytes_read).map_err(|e| unreadable(format!("cannot open: {e}"), 0))?;
-    let mut reader =
-        csv::ReaderBuilder::new().has_headers(false).flexible(true).buffer_capacity(1 << 20).from_reader(input);
+    let mut reader = csv_reader(input);
     let mut record = csv::ByteRecord::new();
     match reader.read_byte_record(&mut record) {
         Ok(true) => {}
@@ -168,6 +170,21 @@ pub fn scan_file(
     }
     let columns = Columns::new(&record);
     let width = record.len();
+    // A range after the first reads from its own start; its positions are
+    // shifted back to the file's bytes and lines.
+    let mut shift = (0, 0);
+    if let Some(range) = range.filter(|r| r.start > 0) {
+        let mut file = File::open(path).map_err(|e| unreadable(format!("cannot open: {e}"), 0))?;
+        file.seek(SeekFrom::Start(range.start)).map_err(|e| unreadable(format!("cannot read: {e}"), 0))?;
+        let counted = CountingReader { inner: file, counter: bytes_read };
+        reader = csv_reader(Box::new(counted.take(range.end - range.start)));
+        shift = (range.start, range.lines_before);
+    } else if let Some(range) = range {
+        let counted =
+            CountingReader { inner: File::open(path).map_err(|e| unreadable(e.to_string(), 0))?, counter: bytes_read };
+        reader = csv_reader(Box::new(counted.take(range.end)));
+        reader.read_byte_record(&mut record).map_err(|e| unreadable(describe_csv_error(&e), 0))?;
+    }
     let layout = match Layout::for_header(format, &columns) {
         Ok(layout) => layout,
         Err(why) => {
@@ -195,9 +212,9 @@ pub fn scan_file(
         if let Err(error) = outcome {
             let start = record.position().expect("csv records carry their position");
             scan.rejects.push(Reject {
-                line: start.line(),
+                line: start.line() + shift.1,
                 error,
-                bytes: (start.byte(), reader.position().byte()),
+                bytes: (start.byte() + shift.0, reader.position().byte() + shift.0),
                 raw: String::new(),
             });
         }
@@ -209,14 +226,22 @@ pub fn scan_file(
     Ok(scan)
 }
 
+fn csv_reader<'a>(input: Box<dyn Read + 'a>) -> csv::Reader<Box<dyn Read + 'a>> {
+    csv::ReaderBuilder::new().has_headers(false).flexible(true).buffer_capacity(1 << 20).from_reader(input)
+}
+
 /// Opens a file, decompressing `.gz`, counting the bytes read from disk.
 fn open<'a>(path: &Path, bytes_read: &'a AtomicU64) -> io::Result<Box<dyn Read + 'a>> {
     let file = CountingReader { inner: File::open(path)?, counter: bytes_read };
-    if path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("gz")) {
+    if is_compressed(path) {
         Ok(Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(1 << 16, file))))
     } else {
         Ok(Box::new(file))
     }
+}
+
+pub fn is_compressed(path: &Path) -> bool {
+    path.extension().is_some_and(|ext| ext.eq_ignore_ascii_case("gz"))
 }
 
 struct CountingReader<'a, R> {
@@ -260,6 +285,13 @@ fn quote_rejected_rows(path: &Path, rejects: &mut [Reject]) -> io::Result<()> {
     let ignored = AtomicU64::new(0);
     let mut input = open(path, &ignored)?;
     let mut offset = 0u64;
+    if !is_compressed(path) {
+        // A range of a large file: start where its first rejected row does.
+        let mut file = File::open(path)?;
+        offset = rejects.first().map_or(0, |r| r.bytes.0);
+        file.seek(SeekFrom::Start(offset))?;
+        input = Box::new(file);
+    }
     let mut buffer = vec![0u8; 1 << 16];
     let mut raw = Vec::new();
     for reject in rejects.iter_mut() {

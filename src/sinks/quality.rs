@@ -1,7 +1,6 @@
 //! Data quality outputs: `_quality.csv`, `_rejects/<file>.csv` and `_epoch.json`
 //! (SPEC §5, §8, §9).
 
-use std::collections::BTreeMap;
 use std::io;
 use std::path::Path;
 
@@ -27,15 +26,6 @@ impl ReportRow for QualityRow {
     fn write(&self, fields: &mut Fields<'_>) {
         fields.text(&self.file).int(self.rows).int(self.accepted).int(self.rejected).text(&self.reason_counts);
     }
-}
-
-/// Counts rejects by kind, as `kind: n; kind: n` in a fixed order.
-pub fn reason_counts(rejects: &[Reject]) -> String {
-    let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
-    for reject in rejects {
-        *counts.entry(reject.error.kind).or_default() += 1;
-    }
-    counts.iter().map(|(kind, n)| format!("{kind}: {n}")).collect::<Vec<_>>().join("; ")
 }
 
 /// Writes `_rejects/<file name>.csv`: `line,reason,raw` for every rejected row.
