@@ -314,3 +314,38 @@ fn two_network_namespaces_act_as_two_hosts() {
     let files = dir_files(&input);
     assert_reports_eq(&expected(&files, Params::default(), DEFAULT_MAX_REJECT_RATE), &read_output(&out), "netns");
 }
+
+/// A cluster with a state directory stops, and a cluster of another shape
+/// resumes from its checkpoint and applies only the files it has not seen.
+#[test]
+fn a_cluster_resumes_from_its_checkpoint_with_another_process_count() {
+    let root = tempfile::tempdir().unwrap();
+    let gen = root.path().join("gen");
+    generate(&gen, 12_000, 21, 4);
+    let files = dir_files(&gen);
+    let input = root.path().join("in");
+    fs::create_dir_all(&input).unwrap();
+    let (out, state) = (root.path().join("out"), root.path().join("state"));
+    let args = |input: &Path| -> Vec<String> {
+        ["run", "--format", "rees46", "--epoch-per-file"]
+            .iter()
+            .map(|s| s.to_string())
+            .chain(["--input".into(), input.display().to_string()])
+            .chain(["--out".into(), out.display().to_string()])
+            .chain(["--state".into(), state.display().to_string()])
+            .collect()
+    };
+    for file in &files[..2] {
+        fs::copy(file, input.join(file.file_name().unwrap())).unwrap();
+    }
+    let first: Vec<String> = args(&input);
+    cluster(2, 2, &first.iter().map(String::as_str).collect::<Vec<_>>());
+    for file in &files[2..] {
+        fs::copy(file, input.join(file.file_name().unwrap())).unwrap();
+    }
+    cluster(3, 1, &first.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_reports_eq(&expected(&files, Params::default(), DEFAULT_MAX_REJECT_RATE), &read_output(&out), "resumed");
+    assert_eq!(read_quality(&out).len(), 4, "each file applied once");
+    let record: serde_json::Value = serde_json::from_slice(&fs::read(out.join("_epoch.json")).unwrap()).unwrap();
+    assert_eq!(record["epoch"], 4, "{record}");
+}
