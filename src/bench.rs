@@ -215,41 +215,69 @@ fn bench_checkpoints(args: &BenchArgs, base: &Path, workers: usize) -> Result<()
     Ok(())
 }
 
-/// Resident memory over many small epochs with a state directory, as `watch` runs.
+/// Resident memory over many small epochs with a state directory, as `watch`
+/// runs: once with new keys in every epoch, once with the same keys (every file
+/// the same rows in another order, so each is new content but no new key).
 fn bench_small_epochs(args: &BenchArgs, workers: usize) -> Result<()> {
-    let events = (args.events / 10).max(args.small_epochs as u64);
-    let small =
-        data_set(&args.dir.join(format!("rees46-{events}-in-{}", args.small_epochs)), events, 77, args.small_epochs)?;
-    let out = args.dir.join("small-epochs-out");
-    let state = args.dir.join("small-epochs-state");
-    let _ = std::fs::remove_dir_all(&state);
-    let every = (args.small_epochs / 4).max(1);
-    let mut command = run_command(&small, &out, workers);
-    command.arg("--epoch-per-file").arg("--state").arg(&state).args(["--checkpoint-every", &every.to_string()]);
-    let child = spawn(command)?;
-    let resident: Vec<f64> = child.events("epoch applied").iter().filter_map(|f| f["resident_mb"].as_f64()).collect();
-    let checkpoints: Vec<(u64, f64)> = child
-        .events("checkpoint written")
-        .iter()
-        .filter_map(|f| Some((f["epoch"].as_u64()?, f["checkpoint_bytes"].as_f64()? / 1e6)))
-        .collect();
-    println!(
-        "\n{} epochs of {} events each, {workers} workers, a checkpoint every {every} epochs; its size follows the \
-         distinct keys held, so resident memory should grow with it and not with the number of epochs\n",
-        resident.len(),
-        events / args.small_epochs as u64
-    );
-    println!("| after epoch | resident MB | checkpoint MB | resident / checkpoint |");
-    println!("|---|---|---|---|");
-    for (epoch, checkpoint_mb) in checkpoints {
-        let Some(&resident_mb) = resident.get(epoch as usize - 1) else { continue };
-        println!("| {epoch} | {resident_mb:.0} | {checkpoint_mb:.1} | {:.1} |", resident_mb / checkpoint_mb);
+    let epochs = args.small_epochs;
+    let events = (args.events / 10).max(epochs as u64);
+    let growing = data_set(&args.dir.join(format!("rees46-{events}-in-{epochs}")), events, 77, epochs)?;
+    let same_keys = args.dir.join(format!("rees46-{}-rotated-{epochs}", events / epochs as u64));
+    if !same_keys.join(".complete").exists() {
+        let source =
+            data_set(&args.dir.join(format!("rees46-{}", events / epochs as u64)), events / epochs as u64, 78, 1)?;
+        let text = std::fs::read_to_string(
+            std::fs::read_dir(&source)?
+                .flatten()
+                .find(|e| !e.file_name().to_string_lossy().starts_with('.'))
+                .context("no generated file")?
+                .path(),
+        )?;
+        let (header, rows) = text.split_once('\n').context("an empty generated file")?;
+        let rows: Vec<&str> = rows.lines().collect();
+        std::fs::create_dir_all(&same_keys)?;
+        for i in 0..epochs {
+            let shift = i * rows.len() / epochs;
+            let mut file = format!("{header}\n");
+            for row in rows[shift..].iter().chain(&rows[..shift]) {
+                file.push_str(row);
+                file.push('\n');
+            }
+            std::fs::write(same_keys.join(format!("rotated-{i:05}.csv")), file)?;
+        }
+        std::fs::write(same_keys.join(".complete"), b"")?;
     }
+    let every = (epochs / 4).max(1);
     println!(
-        "\npeak RSS {:.0} MB; median epoch {:.3} s",
-        child.peak_rss_mb,
-        median(child.seconds("epoch applied").into_iter())
+        "\n{epochs} epochs of {} events each, {workers} workers, a checkpoint every {every} epochs. A checkpoint's \
+         size follows the distinct keys held: resident memory should follow it, not the number of epochs\n",
+        events / epochs as u64
     );
+    println!("| data | after epoch | resident MB | checkpoint MB |");
+    println!("|---|---|---|---|");
+    for (label, input) in [("new keys every epoch", &growing), ("the same keys every epoch", &same_keys)] {
+        let out = args.dir.join("small-epochs-out");
+        let state = args.dir.join("small-epochs-state");
+        let _ = std::fs::remove_dir_all(&state);
+        let _ = std::fs::remove_dir_all(&out);
+        let mut command = run_command(input, &out, workers);
+        command.arg("--epoch-per-file").arg("--state").arg(&state).args(["--checkpoint-every", &every.to_string()]);
+        let child = spawn(command)?;
+        let resident: Vec<f64> =
+            child.events("epoch applied").iter().filter_map(|f| f["resident_mb"].as_f64()).collect();
+        for written in child.events("checkpoint written") {
+            let (Some(epoch), Some(bytes)) = (written["epoch"].as_u64(), written["checkpoint_bytes"].as_f64()) else {
+                continue;
+            };
+            let Some(&resident_mb) = resident.get(epoch as usize - 1) else { continue };
+            println!("| {label} | {epoch} | {resident_mb:.0} | {:.1} |", bytes / 1e6);
+        }
+        println!(
+            "| {label} | peak RSS {:.0} MB, median epoch {:.3} s | | |",
+            child.peak_rss_mb,
+            median(child.seconds("epoch applied").into_iter())
+        );
+    }
     Ok(())
 }
 
