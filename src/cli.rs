@@ -291,6 +291,28 @@ impl EngineArgs {
     pub fn params(&self) -> ReportParams {
         ReportParams { top: self.top, per_group: self.per_group }
     }
+
+    /// A job with these engine settings.
+    pub fn job(
+        &self,
+        schedule: Schedule,
+        format: Format,
+        out_dir: PathBuf,
+        state: Option<StateOptions>,
+        cluster: Option<ClusterOptions>,
+    ) -> Job {
+        Job {
+            schedule,
+            format,
+            out_dir,
+            workers: self.workers(),
+            params: self.params(),
+            max_reject_rate: self.max_reject_rate,
+            split_bytes: self.split_bytes,
+            state,
+            cluster,
+        }
+    }
 }
 
 pub fn main() -> i32 {
@@ -386,17 +408,8 @@ fn execute(cli: Cli) -> Result<()> {
             if args.epoch_per_file {
                 groups = groups.into_iter().flatten().map(|file| vec![file]).collect();
             }
-            let job = Job {
-                schedule: Schedule::Batch(groups),
-                format: args.format,
-                out_dir: args.out,
-                workers: args.engine.workers(),
-                params: args.engine.params(),
-                max_reject_rate: args.engine.max_reject_rate,
-                split_bytes: args.engine.split_bytes,
-                state: args.state.map(|dir| args.checkpoints.options(dir)),
-                cluster: args.cluster.options()?,
-            };
+            let state = args.state.map(|dir| args.checkpoints.options(dir));
+            let job = args.engine.job(Schedule::Batch(groups), args.format, args.out, state, args.cluster.options()?);
             let out_dir = job.out_dir.clone();
             let summary = run_with_progress(job, quiet)?;
             if !quiet && args.cluster.is_first() {
@@ -409,23 +422,15 @@ fn execute(cli: Cli) -> Result<()> {
                 anyhow::bail!("input {}: not a directory; watch takes a directory to scan", args.input.display());
             }
             install_stop_handler()?;
-            let job = Job {
-                schedule: Schedule::Watch(WatchOptions {
-                    dir: args.input,
-                    poll: args.poll,
-                    settle: args.settle,
-                    require_marker: args.require_marker,
-                    retract_deleted: args.retract_deleted,
-                }),
-                format: args.format,
-                out_dir: args.out,
-                workers: args.engine.workers(),
-                params: args.engine.params(),
-                max_reject_rate: args.engine.max_reject_rate,
-                split_bytes: args.engine.split_bytes,
-                state: Some(args.checkpoints.options(args.state)),
-                cluster: args.cluster.options()?,
-            };
+            let schedule = Schedule::Watch(WatchOptions {
+                dir: args.input,
+                poll: args.poll,
+                settle: args.settle,
+                require_marker: args.require_marker,
+                retract_deleted: args.retract_deleted,
+            });
+            let state = Some(args.checkpoints.options(args.state));
+            let job = args.engine.job(schedule, args.format, args.out, state, args.cluster.options()?);
             let out_dir = job.out_dir.clone();
             tracing::info!("watching; Ctrl-C stops after the epoch in flight");
             let summary = engine::run(job, Arc::new(AtomicU64::new(0)), &STOP)?;

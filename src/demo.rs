@@ -6,7 +6,6 @@ use anyhow::{Context, Result};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, CellAlignment, Table};
 
 use crate::cli::{run_with_progress, DemoArgs};
-use crate::engine::Job;
 use crate::epochs::Schedule;
 use crate::formats::Format;
 use crate::gen::{generate_rees46, GenOptions};
@@ -17,17 +16,8 @@ pub fn demo(args: &DemoArgs, quiet: bool) -> Result<()> {
     let report_dir = args.out.join("reports");
     let generated =
         generate_rees46(&GenOptions { events: args.events, seed: 42, files: 4, out: data_dir.clone(), gzip: false })?;
-    let job = Job {
-        schedule: Schedule::Batch(vec![discover(std::slice::from_ref(&data_dir))?]),
-        format: Format::Rees46,
-        out_dir: report_dir.clone(),
-        workers: args.engine.workers(),
-        params: args.engine.params(),
-        max_reject_rate: args.engine.max_reject_rate,
-        split_bytes: args.engine.split_bytes,
-        state: None,
-        cluster: None,
-    };
+    let schedule = Schedule::Batch(vec![discover(std::slice::from_ref(&data_dir))?]);
+    let job = args.engine.job(schedule, Format::Rees46, report_dir.clone(), None, None);
     let workers = job.workers;
     let summary = run_with_progress(job, quiet)?;
     let seconds: f64 = summary.epochs.iter().map(|e| e.seconds).sum();

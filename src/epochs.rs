@@ -250,6 +250,9 @@ impl Planner {
             Schedule::Watch(options) => {
                 let options = options.clone();
                 let listed = list_dir(&options.dir)?;
+                // Forget files that went away before they settled.
+                let present: std::collections::HashSet<&Path> = listed.iter().map(|f| f.path.as_path()).collect();
+                self.observed.retain(|path, _| present.contains(path.as_path()));
                 if options.retract_deleted {
                     self.retract_deleted(&options.dir, &listed, &mut plan);
                 }
