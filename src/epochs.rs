@@ -206,6 +206,8 @@ impl Planner {
                     let last = self.uncheckpointed > 0 && self.stateful;
                     return Ok(last.then(|| self.checkpoint()));
                 }
+                // Idle with epochs not yet checkpointed: `--checkpoint-interval` still counts.
+                None if self.uncheckpointed > 0 && self.checkpoint_due() => return Ok(Some(self.checkpoint())),
                 None => self.sleep(),
             }
         }

@@ -425,3 +425,36 @@ fn a_batch_run_writes_change_logs_that_rebuild_its_reports() {
     assert_reports_eq(&expected_over(&[&files[0]]), &read_output(&out), "second run");
     assert_change_logs_rebuild(&out, "second run");
 }
+
+#[test]
+fn checkpoints_follow_the_epoch_count_and_the_interval() {
+    let root = tempfile::tempdir().unwrap();
+    let files = sample(root.path(), 4_000);
+    let dirs = Dirs::new(root.path());
+    let manifest = dirs.state.join("manifest.json");
+    let checkpoint_epoch = || -> Option<u64> {
+        let manifest: serde_json::Value = serde_json::from_slice(&fs::read(&manifest).ok()?).ok()?;
+        manifest["epoch"].as_u64()
+    };
+    let mut watch = Watch::start(&dirs, &["--checkpoint-every", "2", "--checkpoint-interval", "3s"]);
+    drop_file(&files[0], &dirs.input, "a.csv");
+    watch.wait_for_epoch(&dirs.out, 1);
+    assert_eq!(checkpoint_epoch(), None, "checkpointed after one epoch with --checkpoint-every 2");
+    // Idle, the interval still brings the checkpoint.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while checkpoint_epoch() != Some(1) {
+        assert!(Instant::now() < deadline, "no checkpoint within 30 s; the log:\n{}", watch.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop_file(&files[1], &dirs.input, "b.csv");
+    watch.wait_for_epoch(&dirs.out, 2);
+    drop_file(&files[2], &dirs.input, "c.csv");
+    watch.wait_for_epoch(&dirs.out, 3);
+    while checkpoint_epoch() != Some(3) {
+        assert!(Instant::now() < deadline, "no checkpoint after two more epochs; the log:\n{}", watch.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    watch.stop();
+    let applied: Vec<&Path> = files[..3].iter().map(PathBuf::as_path).collect();
+    assert_reports_eq(&expected_over(&applied), &read_output(&dirs.out), "after three epochs");
+}
