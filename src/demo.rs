@@ -34,7 +34,9 @@ pub fn demo(args: &DemoArgs, quiet: bool) -> Result<()> {
     println!("sample data:  {}", data_dir.display());
     println!("all reports:  {}  (per-user preferences in user_preferences/part-*.csv)", report_dir.display());
     println!("next: cartflow run --input {} --format rees46 --out <dir>", data_dir.display());
-    println!("      cartflow watch --input <landing dir> --format rees46 --out <dir> --state <dir>   (keeps them current)");
+    println!(
+        "      cartflow watch --input <landing dir> --format rees46 --out <dir> --state <dir>   (keeps them current)"
+    );
     Ok(())
 }
 

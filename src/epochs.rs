@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use crate::sinks::quality::Duplicate;
@@ -134,6 +134,8 @@ pub struct Planner {
     observed: HashMap<PathBuf, (u64, u64, Instant)>,
     /// Files already judged a duplicate or a skipped change, as (size, modified).
     judged: HashMap<PathBuf, (u64, u64)>,
+    /// Paths that could not be read, warned about once until they can.
+    warned: std::collections::HashSet<PathBuf>,
     next_batch: usize,
     split: Split,
     stop: &'static AtomicBool,
@@ -175,6 +177,7 @@ impl Planner {
             last_checkpoint: Instant::now(),
             observed: HashMap::new(),
             judged: HashMap::new(),
+            warned: Default::default(),
             next_batch: 0,
             split,
             stop,
@@ -251,7 +254,16 @@ impl Planner {
             }
             Schedule::Watch(options) => {
                 let options = options.clone();
-                let listed = list_dir(&options.dir)?;
+                // A directory or file that cannot be read now (a network share
+                // away, a permission being fixed) is retried every poll, not fatal.
+                let listed = match list_dir(&options.dir) {
+                    Ok(listed) => listed,
+                    Err(e) => {
+                        self.warn_once(&options.dir, format!("{e:#}; retrying every poll"));
+                        return Ok(None);
+                    }
+                };
+                self.warned.remove(&options.dir);
                 // Forget files that went away before they settled.
                 let present: std::collections::HashSet<&Path> = listed.iter().map(|f| f.path.as_path()).collect();
                 self.observed.retain(|path, _| present.contains(path.as_path()));
@@ -260,8 +272,14 @@ impl Planner {
                 }
                 for mut file in listed {
                     if self.is_settled(&file, &options) {
-                        examine(&mut file, self.split.bytes, self.split.workers)
-                            .with_context(|| format!("input {}: cannot read it", file.path.display()))?;
+                        if let Err(e) = examine(&mut file, self.split.bytes, self.split.workers) {
+                            if file.path.exists() {
+                                let message = format!("input {}: cannot read it: {e}; retrying", file.path.display());
+                                self.warn_once(&file.path, message);
+                            }
+                            continue;
+                        }
+                        self.warned.remove(&file.path);
                         self.consider(file, &mut plan);
                     }
                 }
@@ -272,6 +290,12 @@ impl Planner {
         }
         self.epoch = plan.epoch;
         Ok(Some(plan))
+    }
+
+    fn warn_once(&mut self, path: &Path, message: String) {
+        if self.warned.insert(path.to_path_buf()) {
+            tracing::warn!("{message}");
+        }
     }
 
     /// Applied files under `dir` that are no longer there.

@@ -458,3 +458,22 @@ fn checkpoints_follow_the_epoch_count_and_the_interval() {
     let applied: Vec<&Path> = files[..3].iter().map(PathBuf::as_path).collect();
     assert_reports_eq(&expected_over(&applied), &read_output(&dirs.out), "after three epochs");
 }
+
+#[test]
+fn a_watched_directory_that_goes_away_is_retried_not_fatal() {
+    let root = tempfile::tempdir().unwrap();
+    let files = sample(root.path(), 4_000);
+    let dirs = Dirs::new(root.path());
+    let mut watch = Watch::start(&dirs, &[]);
+    drop_file(&files[0], &dirs.input, "a.csv");
+    watch.wait_for_epoch(&dirs.out, 1);
+    // The share goes away, and comes back with the file still there and a new one.
+    let away = root.path().join("away");
+    fs::rename(&dirs.input, &away).unwrap();
+    watch.wait_for_log("retrying every poll");
+    fs::rename(&away, &dirs.input).unwrap();
+    drop_file(&files[1], &dirs.input, "b.csv");
+    watch.wait_for_epoch(&dirs.out, 2);
+    watch.stop();
+    assert_reports_eq(&expected_over(&[&files[0], &files[1]]), &read_output(&dirs.out), "after the outage");
+}
