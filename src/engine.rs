@@ -324,8 +324,14 @@ fn apply(
     for &(i, part) in units.iter().skip(index).step_by(peers) {
         let file = &plan.files[i];
         let piece = read_piece(file, i, part, job.format, bytes_read);
-        if file.parts() > 1 && !piece.rejects.is_empty() {
-            let written = write_rejects(&job.out_dir, &rejects_part_name(&file.name, part), &piece.rejects);
+        if file.parts() > 1 && part > 0 {
+            // Written, or cleared of what a run that died may have left.
+            let name = rejects_part_name(&file.name, part);
+            let written = if piece.rejects.is_empty() {
+                remove_rejects(&job.out_dir, &name)
+            } else {
+                write_rejects(&job.out_dir, &name, &piece.rejects)
+            };
             written.unwrap_or_else(|e| fail(format!("output {}: cannot write rejects: {e}", job.out_dir.display())));
         }
         tallies.send(piece.tally.clone());
