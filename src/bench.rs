@@ -182,8 +182,10 @@ fn bench_checkpoints(args: &BenchArgs, base: &Path, workers: usize) -> Result<()
     println!(
         "\nState directory, {workers} workers: checkpoint after the full epoch, then a restart that restores it\n"
     );
-    println!("| full epoch (replay) s | checkpoint write s | checkpoint MB | retraction data MB | restore s | restore / replay |");
-    println!("|---|---|---|---|---|---|");
+    println!(
+        "| full epoch (replay) s | checkpoint write s | checkpoint MB | retraction data MB | restore s | restore / replay | peak RSS MB with --state |"
+    );
+    println!("|---|---|---|---|---|---|---|");
     let mut runs = Vec::new();
     for run in 0..args.runs {
         let out = args.dir.join(format!("state-out-{run}"));
@@ -204,12 +206,13 @@ fn bench_checkpoints(args: &BenchArgs, base: &Path, workers: usize) -> Result<()
             written["checkpoint_bytes"].as_f64().unwrap_or(f64::NAN) / 1e6,
             written["retraction_bytes"].as_f64().unwrap_or(f64::NAN) / 1e6,
             restored.first().copied().unwrap_or(f64::NAN),
+            first.peak_rss_mb,
         ]);
     }
-    let [replay, write, checkpoint_mb, retraction_mb, restore] =
+    let [replay, write, checkpoint_mb, retraction_mb, restore, rss] =
         std::array::from_fn(|i| median(runs.iter().map(|r| r[i])));
     println!(
-        "| {replay:.2} | {write:.2} | {checkpoint_mb:.0} | {retraction_mb:.0} | {restore:.2} | {:.0}% |",
+        "| {replay:.2} | {write:.2} | {checkpoint_mb:.0} | {retraction_mb:.0} | {restore:.2} | {:.0}% | {rss:.0} |",
         100.0 * restore / replay
     );
     Ok(())
