@@ -170,20 +170,19 @@ pub fn scan_file(
     }
     let columns = Columns::new(&record);
     let width = record.len();
-    // A range after the first reads from its own start; its positions are
-    // shifted back to the file's bytes and lines.
+    // A range is read from its own start, after the header has been read
+    // above; its positions are shifted back to the file's bytes and lines.
     let mut shift = (0, 0);
-    if let Some(range) = range.filter(|r| r.start > 0) {
+    if let Some(range) = range {
         let mut file = File::open(path).map_err(|e| unreadable(format!("cannot open: {e}"), 0))?;
         file.seek(SeekFrom::Start(range.start)).map_err(|e| unreadable(format!("cannot read: {e}"), 0))?;
         let counted = CountingReader { inner: file, counter: bytes_read };
         reader = csv_reader(Box::new(counted.take(range.end - range.start)));
         shift = (range.start, range.lines_before);
-    } else if let Some(range) = range {
-        let counted =
-            CountingReader { inner: File::open(path).map_err(|e| unreadable(e.to_string(), 0))?, counter: bytes_read };
-        reader = csv_reader(Box::new(counted.take(range.end)));
-        reader.read_byte_record(&mut record).map_err(|e| unreadable(describe_csv_error(&e), 0))?;
+        if range.start == 0 {
+            // The first range starts with the header, read already.
+            reader.read_byte_record(&mut record).map_err(|e| unreadable(describe_csv_error(&e), 0))?;
+        }
     }
     let layout = match Layout::for_header(format, &columns) {
         Ok(layout) => layout,
