@@ -387,6 +387,9 @@ fn execute(cli: Cli) -> Result<()> {
             let started = Instant::now();
             let summary = match args.format {
                 Format::Rees46 => generate_rees46(&options)?,
+                Format::OnlineRetail => {
+                    return Err(UsageError("gen makes rees46 files only; online-retail generation comes next".into()).into())
+                }
             };
             if !quiet {
                 let seconds = started.elapsed().as_secs_f64();

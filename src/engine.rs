@@ -21,14 +21,16 @@ use timely::dataflow::InputHandleVec;
 use timely::worker::Worker;
 use timely::{CommunicationConfig, WorkerConfig};
 
-use crate::aggregate::InteractionFacts;
+use crate::aggregate::{FactInputs, FileFacts};
 use crate::cluster::ClusterOptions;
-use crate::dataflow::{FactTrace, InteractionInputs, InteractionSnapshot, InteractionTraces, Time};
+use crate::dataflow::{
+    FactTrace, InteractionInputs, InteractionSnapshot, InteractionTraces, SalesInputs, SalesSnapshot, SalesTraces, Time,
+};
 use crate::epochs::{CheckpointPolicy, EpochPlan, Planner, Retraction, Schedule, Split, Step};
 use crate::formats::Format;
 use crate::formats::Reject;
 use crate::ingest::{judge, read_piece, Tally};
-use crate::reports::{build_interaction_reports, ReportParams, PER_ENTITY_REPORTS};
+use crate::reports::{build_reports, ReportParams, ReportSet, PER_ENTITY_REPORTS};
 use crate::sinks::csv_out::write_atomically;
 use crate::sinks::quality::{remove_rejects, write_epoch, write_rejects, EpochRecord, QualityRow};
 use crate::sinks::{change_log_lengths, rewind_change_logs, Outputs};
@@ -82,6 +84,7 @@ pub struct RunSummary {
 #[derive(Default, Serialize, Deserialize)]
 struct CheckpointPart {
     interactions: InteractionSnapshot,
+    sales: SalesSnapshot,
     quality: Vec<(QualityRow, isize)>,
 }
 
@@ -140,18 +143,40 @@ fn fail(message: String) -> ! {
 
 /// The dataflow one worker drives, and its handles.
 struct WorkerDataflow {
-    facts_in: InteractionInputs,
+    facts_in: FactInputs,
     quality_in: differential_dataflow::input::InputSession<Time, QualityRow, isize>,
     outputs: Outputs,
     quality_table: crate::sinks::TableView<QualityRow>,
     /// What a checkpoint reads; only with a state directory.
-    traces: Option<(InteractionTraces, FactTrace<QualityRow, isize>)>,
+    traces: Option<CheckpointTraces>,
+}
+
+/// Everything a checkpoint reads, arranged inside the dataflow.
+struct CheckpointTraces {
+    interactions: InteractionTraces,
+    sales: SalesTraces,
+    quality: FactTrace<QualityRow, isize>,
+}
+
+impl CheckpointTraces {
+    fn snapshot(&mut self) -> CheckpointPart {
+        CheckpointPart {
+            interactions: self.interactions.snapshot(),
+            sales: self.sales.snapshot(),
+            quality: crate::dataflow::read_trace(&mut self.quality),
+        }
+    }
+
+    fn compact_to(&mut self, time: Time) {
+        self.interactions.compact_to(time);
+        self.sales.compact_to(time);
+        crate::dataflow::compact_trace(&mut self.quality, time);
+    }
 }
 
 impl WorkerDataflow {
     fn advance_to(&mut self, time: Time) {
         self.facts_in.advance_to(time);
-        self.facts_in.flush();
         self.quality_in.advance_to(time);
         self.quality_in.flush();
     }
@@ -170,16 +195,22 @@ fn run_worker(
     let peers = worker.peers();
     let probe = ProbeHandle::<Time>::new();
     let mut flow = worker.dataflow::<Time, _, _>(|scope| {
-        let (facts_in, facts) = InteractionInputs::new(scope);
+        let (interactions_in, interactions) = InteractionInputs::new(scope);
+        let (sales_in, sales) = SalesInputs::new(scope);
+        let facts_in = FactInputs { interactions: interactions_in, sales: sales_in };
         let (mut quality_in, quality) = scope.new_collection::<QualityRow, isize>();
         quality_in.advance_to(1);
         let mut outputs = Outputs::new(index, probe.clone());
-        build_interaction_reports(&facts, &job.params, &mut outputs);
+        build_reports(ReportSet::for_format(job.format), &interactions, &sales, &job.params, &mut outputs);
         let quality_table = outputs.table("_quality", quality.clone());
         let traces = state.is_some().then(|| {
             let quality = quality.arrange_by_self();
             quality.stream.probe_with(&probe);
-            (facts.arrange_for_checkpoint(&probe), quality.trace)
+            CheckpointTraces {
+                interactions: interactions.arrange_for_checkpoint(&probe),
+                sales: sales.arrange_for_checkpoint(&probe),
+                quality: quality.trace,
+            }
         });
         WorkerDataflow { facts_in, quality_in, outputs, quality_table, traces }
     });
@@ -211,7 +242,8 @@ fn run_worker(
                 for part in (index..*parts).step_by(peers) {
                     let path = state.checkpoint_part(checkpoint, part);
                     let part: CheckpointPart = read_binary(&path).unwrap_or_else(|e| fail(format!("{e:#}")));
-                    flow.facts_in.restore(part.interactions);
+                    flow.facts_in.interactions.restore(part.interactions);
+                    flow.facts_in.sales.restore(part.sales);
                     for (row, diff) in part.quality {
                         flow.quality_in.update(row, diff);
                     }
@@ -267,11 +299,7 @@ fn run_worker(
             }
             Step::Checkpoint { dir, epoch } => {
                 let state = state.expect("a checkpoint needs a state directory");
-                let (interactions, quality) = flow.traces.as_mut().expect("traces are kept with a state directory");
-                let part = CheckpointPart {
-                    interactions: interactions.snapshot(),
-                    quality: crate::dataflow::read_trace(quality),
-                };
+                let part = flow.traces.as_mut().expect("traces are kept with a state directory").snapshot();
                 if let Err(e) = write_binary(&state.checkpoint_part(&dir, index), &part) {
                     fail(format!("state {}: cannot write a checkpoint: {e}", state.checkpoint_dir(&dir).display()));
                 }
@@ -292,9 +320,8 @@ fn run_worker(
                 }
             }
         }
-        if let Some((interactions, quality)) = &mut flow.traces {
-            interactions.compact_to(time);
-            crate::dataflow::compact_trace(quality, time);
+        if let Some(traces) = &mut flow.traces {
+            traces.compact_to(time);
         }
     }
     drop(flow.facts_in);
@@ -340,7 +367,7 @@ fn apply(
     crash_point("after-read", plan.epoch);
     // Every worker learns the counts of every piece, so all judge each file alike.
     let all = tallies.round(worker, time);
-    let mut epoch_facts = InteractionFacts::default();
+    let mut epoch_facts = FileFacts::default();
     for piece in pieces {
         let (i, part) = (piece.tally.file, piece.tally.part);
         let file = &plan.files[i];

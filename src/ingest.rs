@@ -7,7 +7,7 @@ use std::sync::atomic::AtomicU64;
 
 use serde::{Deserialize, Serialize};
 
-use crate::aggregate::InteractionFacts;
+use crate::aggregate::FileFacts;
 use crate::formats::{scan_file, Format, Reject};
 use crate::sinks::quality::QualityRow;
 use crate::sources::InputFile;
@@ -15,7 +15,7 @@ use crate::sources::InputFile;
 /// What one piece of a file (the whole file, or one of its ranges) produced.
 pub struct Piece {
     pub rejects: Vec<Reject>,
-    pub facts: InteractionFacts,
+    pub facts: FileFacts,
     pub tally: Tally,
 }
 
@@ -34,15 +34,15 @@ pub struct Tally {
 }
 
 pub fn read_piece(file: &InputFile, index: usize, part: usize, format: Format, bytes_read: &AtomicU64) -> Piece {
-    let mut facts = InteractionFacts::default();
+    let mut facts = FileFacts::default();
     let range = file.ranges.get(part).copied();
-    let scan = scan_file(&file.path, format, range, bytes_read, |event| facts.add(event));
+    let scan = scan_file(&file.path, format, range, bytes_read, |record| facts.add(record));
     let mut tally = Tally { file: index, part, ..Tally::default() };
     match scan {
         Err(unreadable) => {
             tally.rows = unreadable.rows;
             tally.unreadable = Some(unreadable.reason);
-            Piece { rejects: Vec::new(), facts: InteractionFacts::default(), tally }
+            Piece { rejects: Vec::new(), facts: FileFacts::default(), tally }
         }
         Ok(scan) => {
             tally.rows = scan.rows;

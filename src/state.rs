@@ -26,12 +26,12 @@ use bincode::Options;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::aggregate::InteractionFacts;
+use crate::aggregate::FileFacts;
 use crate::sinks::csv_out::write_atomically;
 use crate::sinks::quality::QualityRow;
 
 /// The manifest's layout version; a manifest of another version is refused.
-pub const MANIFEST_VERSION: u32 = 1;
+pub const MANIFEST_VERSION: u32 = 2;
 
 /// A 128-bit xxh3 hash of a file's bytes, written as 32 hex digits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -97,7 +97,7 @@ pub struct FileContribution {
     /// The file's `_quality.csv` row, kept with its first piece only.
     pub quality: Option<QualityRow>,
     /// `None` for a refused file, which contributed only its quality row.
-    pub facts: Option<InteractionFacts>,
+    pub facts: Option<FileFacts>,
 }
 
 pub struct StateDir {

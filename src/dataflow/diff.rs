@@ -86,3 +86,46 @@ sums! {
     /// A brand's funnel and its distinct buyers.
     BrandTotals { events, views, carts, purchases, revenue_cents, buyers }
 }
+
+sums! {
+    /// Order lines summed: lines, units (quantity) and revenue.
+    LineTotals { lines, units, revenue_cents }
+}
+
+sums! {
+    /// Order lines summed by where they were sold, online share apart.
+    LocationTotals { lines, revenue_cents, online_cents }
+}
+
+sums! {
+    /// A group's orders (distinct ids) beside its line sums.
+    OrderTotals { orders, lines, units, revenue_cents, online_cents }
+}
+
+impl From<LineTotals> for OrderTotals {
+    fn from(t: LineTotals) -> Self {
+        OrderTotals { orders: 0, lines: t.lines, units: t.units, revenue_cents: t.revenue_cents, online_cents: 0 }
+    }
+}
+
+impl From<LocationTotals> for OrderTotals {
+    fn from(t: LocationTotals) -> Self {
+        OrderTotals {
+            orders: 0,
+            lines: t.lines,
+            units: 0,
+            revenue_cents: t.revenue_cents,
+            online_cents: t.online_cents,
+        }
+    }
+}
+
+sums! {
+    /// The one row of `repeat_customers`, summed over customers and orders.
+    RepeatTotals { customers, repeat_customers, orders, repeat_orders }
+}
+
+sums! {
+    /// A month's orders, cancellations and customers.
+    MonthTotals { orders, cancelled_orders, revenue_cents, cancelled_cents, active, new }
+}

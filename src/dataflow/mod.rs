@@ -28,7 +28,7 @@ use timely::dataflow::operators::Probe;
 use timely::dataflow::Scope;
 use timely::progress::Antichain;
 
-use diff::Funnel;
+use diff::{Funnel, LineTotals, LocationTotals};
 
 /// Logical time: the epoch number. Epoch 1 is the first set of files applied.
 pub type Time = u64;
@@ -216,6 +216,41 @@ facts!(InteractionInputs, Interactions, InteractionTraces, InteractionSnapshot {
     /// (hour of day, funnel)
     hour: u8, Funnel;
 });
+
+facts!(SalesInputs, Sales, SalesTraces, SalesSnapshot {
+    /// (text key, text) for every product, name, customer, category and location read
+    names: (TextKey, String), isize;
+    /// ((product, order), lines), non-cancelled lines only, as every fact below
+    /// unless it says otherwise
+    product_order: (TextKey, TextKey), LineTotals;
+    /// ((product, product name), lines), for non-empty names
+    product_name: (TextKey, TextKey), isize;
+    /// ((customer, order), lines), for non-guest customers
+    customer_order: (TextKey, TextKey), LineTotals;
+    /// ((customer, day), lines), for non-guest customers
+    customer_day: (TextKey, Day), isize;
+    /// ((customer, product), lines), for non-guest customers
+    customer_product: (TextKey, TextKey), isize;
+    /// (daypart: 0 morning, 1 afternoon, 2 evening; lines)
+    daypart: u8, LineTotals;
+    /// ((month, cancelled, order), lines): cancelled lines too, their revenue
+    /// being Σ |quantity × unit price|
+    month_order: (Month, bool, TextKey), LineTotals;
+    /// ((customer, month), lines), for non-guest customers
+    customer_month: (TextKey, Month), isize;
+    /// (day, lines), guests included
+    day: Day, isize;
+    /// ((category, order), lines)
+    category_order: (TextKey, TextKey), LineTotals;
+    /// ((location, order), lines)
+    location_order: (TextKey, TextKey), LocationTotals;
+});
+
+/// A calendar day: days since 1970-01-01 on the record's local clock.
+pub type Day = i32;
+
+/// A calendar month: year × 12 + (month − 1).
+pub type Month = u32;
 
 /// Orders its value in reverse, for report columns sorted descending.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]

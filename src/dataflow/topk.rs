@@ -28,8 +28,8 @@ where
     G: ExchangeData + Hash,
     V: ExchangeData + Hash,
 {
-    let mut bits = bucket_bits.min(63);
-    let mut survivors = rows
+    let bits = bucket_bits.min(63);
+    let survivors = rows
         .map(move |(group, value)| {
             let bucket = if bits == 0 { 0 } else { value.hashed() >> (64 - bits) };
             ((group, bucket), value)
@@ -41,6 +41,40 @@ where
             let kept = kept_with_ties(&counted, k, |row| &row.0);
             output.extend(counted[..kept].iter().map(|(n, value)| ((*n, (*value).clone()), 1)));
         });
+    merge_buckets(survivors, k, bits)
+}
+
+/// For each group, the rows whose score is among the `k` best (smallest by
+/// `Ord`: wrap in [`Desc`] to rank largest first), ties with the k-th included.
+/// Each row must be present once. Rows are spread over 2^`bucket_bits`
+/// buckets per group like [`top_k_by_count`]'s.
+pub fn top_k_by_score<'s, G, S, V>(rows: Coll<'s, (G, (S, V))>, k: usize, bucket_bits: u32) -> Coll<'s, (G, (S, V))>
+where
+    G: ExchangeData + Hash,
+    S: ExchangeData + Hash,
+    V: ExchangeData + Hash,
+{
+    let bits = bucket_bits.min(63);
+    let survivors = rows
+        .map(move |(group, (score, value))| {
+            let bucket = if bits == 0 { 0 } else { value.hashed() >> (64 - bits) };
+            ((group, bucket), (score, value))
+        })
+        .reduce(move |_, input, output| keep_top(k, input, output));
+    merge_buckets(survivors, k, bits)
+}
+
+/// Merges each group's bucket survivors 256 buckets at a time, down to one.
+fn merge_buckets<'s, G, S, V>(
+    mut survivors: Coll<'s, ((G, u64), (S, V))>,
+    k: usize,
+    mut bits: u32,
+) -> Coll<'s, (G, (S, V))>
+where
+    G: ExchangeData + Hash,
+    S: ExchangeData,
+    V: ExchangeData,
+{
     while bits > 8 {
         bits -= 8;
         survivors = survivors

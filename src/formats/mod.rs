@@ -5,6 +5,7 @@
 //! [`RowError`] that says why the row was rejected.
 
 pub mod fields;
+pub mod online_retail;
 pub mod rees46;
 
 use std::fs::File;
@@ -12,7 +13,7 @@ use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::records::Interaction;
+use crate::records::Record;
 use crate::sources::ByteRange;
 
 /// The formats `--format` accepts.
@@ -20,12 +21,15 @@ use crate::sources::ByteRange;
 pub enum Format {
     /// Multi-category store clickstream: event_time,event_type,product_id,...
     Rees46,
+    /// Invoice lines: Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country
+    OnlineRetail,
 }
 
 impl Format {
     pub fn name(self) -> &'static str {
         match self {
             Format::Rees46 => "rees46",
+            Format::OnlineRetail => "online-retail",
         }
     }
 }
@@ -54,6 +58,18 @@ impl Columns {
 
     pub fn required(&self, name: &str) -> Result<usize, String> {
         self.optional(name).ok_or_else(|| format!("no `{name}` column in the header"))
+    }
+
+    /// The first of several accepted spellings of one column.
+    pub fn optional_any(&self, names: &[&str]) -> Option<usize> {
+        names.iter().find_map(|name| self.optional(name))
+    }
+
+    pub fn required_any(&self, names: &[&str]) -> Result<usize, String> {
+        self.optional_any(names).ok_or_else(|| {
+            let spelled = names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" or ");
+            format!("no {spelled} column in the header")
+        })
     }
 }
 
@@ -104,7 +120,7 @@ impl RowError {
 
 fn unparsable_kind(name: &str) -> &'static str {
     match name {
-        "price" | "unit_price" => "unparsable price",
+        "price" => "unparsable price",
         "quantity" => "unparsable quantity",
         _ => "unparsable time",
     }
@@ -113,12 +129,21 @@ fn unparsable_kind(name: &str) -> &'static str {
 /// Everything one format reads from a row.
 pub enum Layout {
     Rees46(rees46::Rees46Layout),
+    OnlineRetail(online_retail::OnlineRetailLayout),
 }
 
 impl Layout {
     fn for_header(format: Format, columns: &Columns) -> Result<Layout, String> {
         match format {
             Format::Rees46 => rees46::Rees46Layout::from_header(columns).map(Layout::Rees46),
+            Format::OnlineRetail => online_retail::OnlineRetailLayout::from_header(columns).map(Layout::OnlineRetail),
+        }
+    }
+
+    fn parse<'r>(&self, row: &Row<'r>) -> Result<Record<'r>, RowError> {
+        match self {
+            Layout::Rees46(layout) => layout.parse(row).map(Record::Interaction),
+            Layout::OnlineRetail(layout) => layout.parse(row).map(Record::OrderLine),
         }
     }
 }
@@ -157,7 +182,7 @@ pub fn scan_file(
     format: Format,
     range: Option<ByteRange>,
     bytes_read: &AtomicU64,
-    mut on_record: impl FnMut(&Interaction<'_>),
+    mut on_record: impl FnMut(Record<'_>),
 ) -> Result<Scan, Unreadable> {
     let unreadable = |reason: String, rows| Unreadable { reason, rows };
     let input = open(path, bytes_read).map_err(|e| unreadable(format!("cannot open: {e}"), 0))?;
@@ -203,10 +228,7 @@ pub fn scan_file(
         let outcome = if record.len() != width {
             Err(RowError::new("wrong field count", format!("expected {width} fields, found {}", record.len())))
         } else {
-            let row = Row { record: &record };
-            match &layout {
-                Layout::Rees46(layout) => layout.parse(&row).map(|event| on_record(&event)),
-            }
+            layout.parse(&Row { record: &record }).map(&mut on_record)
         };
         if let Err(error) = outcome {
             let start = record.position().expect("csv records carry their position");

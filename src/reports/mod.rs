@@ -1,18 +1,11 @@
 //! The reports: one module each, reading fact collections and registering the
 //! result with the sinks. Each module opens with the SQL it replaces.
 
-pub mod brand_funnel;
-pub mod category_prices;
-pub mod engaged_users;
-pub mod event_counts;
-pub mod hourly_activity;
-pub mod price_bands;
-pub mod session_summary;
-pub mod top_categories;
-pub mod top_user_categories;
-pub mod user_preferences;
+pub mod interactions;
+pub mod sales;
 
-use crate::dataflow::{Dictionary, Interactions};
+use crate::dataflow::{Dictionary, Interactions, Sales};
+use crate::formats::Format;
 use crate::sinks::Outputs;
 
 /// Settings every report may read.
@@ -24,33 +17,57 @@ pub struct ReportParams {
     pub per_group: usize,
 }
 
-/// The interaction reports of SPEC §4.1, in the order the SPEC lists them.
-pub const INTERACTION_REPORTS: [&str; 10] = [
-    "event_counts",
-    "top_categories",
-    "category_prices",
-    "price_bands",
-    "user_preferences",
-    "top_user_categories",
-    "engaged_users",
-    "brand_funnel",
-    "hourly_activity",
-    "session_summary",
-];
+/// Which reports a job writes: those its sources yield the records for (SPEC §4.2).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReportSet {
+    pub interactions: bool,
+    pub sales: bool,
+    pub by_category: bool,
+    pub by_location: bool,
+}
+
+impl ReportSet {
+    pub fn for_format(format: Format) -> ReportSet {
+        match format {
+            Format::Rees46 => ReportSet { interactions: true, sales: true, by_category: true, by_location: false },
+            Format::OnlineRetail => {
+                ReportSet { interactions: false, sales: true, by_category: false, by_location: true }
+            }
+        }
+    }
+
+    /// The report names, interaction reports first, each group in SPEC order.
+    pub fn names(&self) -> Vec<&'static str> {
+        let interactions = interactions::REPORTS.iter().filter(|_| self.interactions);
+        let sales = sales::REPORTS.iter().filter(|name| {
+            self.sales
+                && match **name {
+                    "revenue_by_category" => self.by_category,
+                    "revenue_by_location" => self.by_location,
+                    _ => true,
+                }
+        });
+        interactions.chain(sales).copied().collect()
+    }
+}
 
 /// Reports written as parts, one per worker (SPEC §5).
-pub const PER_ENTITY_REPORTS: [&str; 1] = ["user_preferences"];
+pub const PER_ENTITY_REPORTS: [&str; 3] = ["user_preferences", "customers", "rfm"];
 
-pub fn build_interaction_reports<'s>(facts: &Interactions<'s>, params: &ReportParams, out: &mut Outputs) {
-    let names: &Dictionary<'s> = &facts.names.clone().distinct().arrange_by_key();
-    event_counts::build(facts, names, out);
-    top_categories::build(facts, names, params, out);
-    category_prices::build(facts, names, out);
-    price_bands::build(facts, names, out);
-    user_preferences::build(facts, names, out);
-    top_user_categories::build(facts, names, params, out);
-    engaged_users::build(facts, names, params, out);
-    brand_funnel::build(facts, names, out);
-    hourly_activity::build(facts, out);
-    session_summary::build(facts, out);
+pub fn build_reports<'s>(
+    set: ReportSet,
+    interaction_facts: &Interactions<'s>,
+    sales_facts: &Sales<'s>,
+    params: &ReportParams,
+    out: &mut Outputs,
+) {
+    // Every text a report may show, from either kind of record, looked up in one place.
+    let names: &Dictionary<'s> =
+        &interaction_facts.names.clone().concat(sales_facts.names.clone()).distinct().arrange_by_key();
+    if set.interactions {
+        interactions::build(interaction_facts, names, params, out);
+    }
+    if set.sales {
+        sales::build(sales_facts, names, set, params, out);
+    }
 }

@@ -173,6 +173,30 @@ impl Fields<'_> {
         self.formatted(|s| write_fixed(s, i128::from(cents), 2))
     }
 
+    /// Money, or an empty field for a value that cannot be computed.
+    pub fn money_or_empty(&mut self, cents: Option<i64>) -> &mut Self {
+        match cents {
+            Some(cents) => self.money(cents),
+            None => self.text(""),
+        }
+    }
+
+    /// A calendar day (days since 1970-01-01) as `YYYY-MM-DD`.
+    pub fn date(&mut self, day: i32) -> &mut Self {
+        let (year, month, day) = crate::formats::fields::civil_from_days(i64::from(day));
+        self.formatted(|s| {
+            let _ = write!(s, "{year:04}-{month:02}-{day:02}");
+        })
+    }
+
+    /// A calendar month (year × 12 + month − 1) as `YYYY-MM`.
+    pub fn month(&mut self, month: u32) -> &mut Self {
+        let (year, month) = (month / 12, month % 12 + 1);
+        self.formatted(|s| {
+            let _ = write!(s, "{year:04}-{month:02}");
+        })
+    }
+
     /// `numerator / denominator` with `places` decimals, rounded half away from zero;
     /// an empty field when the denominator is zero.
     pub fn ratio(&mut self, numerator: i64, denominator: i64, places: u32) -> &mut Self {

@@ -54,6 +54,8 @@ pub fn header(report: &str) -> &'static str {
         "brand_funnel" => "brand,views,carts,purchases,revenue,cart_rate,purchase_rate,buyers",
         "hourly_activity" => "hour,views,carts,purchases,revenue",
         "session_summary" => "sessions,avg_events,cart_sessions,purchase_sessions,purchase_session_rate",
+        "customers" => "customer_id,orders,units,revenue,first_order,last_order",
+        "rfm" => "customer_id,recency_days,frequency,monetary,r,f,m,segment",
         other => panic!("unknown report {other}"),
     }
 }

@@ -8,9 +8,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ReportParams;
 use crate::dataflow::topk::{first_k, top_k_by_count};
 use crate::dataflow::{resolve_pair, Desc, Dictionary, Interactions};
+use crate::reports::ReportParams;
 use crate::sinks::csv_out::Fields;
 use crate::sinks::{Outputs, ReportRow};
 

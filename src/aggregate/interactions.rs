@@ -1,23 +1,12 @@
-//! Per-file pre-aggregation: a worker folds a file's records into facts before
-//! anything enters the dataflow.
-//!
-//! Each text field is hashed to its [`TextKey`] as the row is read, so a row
-//! costs a few hashes and hash-map updates and no allocation; a text is copied
-//! once per file, into the dictionary entries. A file's facts are held back
-//! until the whole file is read, because a file over the reject rate is refused
-//! whole.
+//! The interaction facts of a file: what the clickstream reports read.
 
-use std::collections::HashMap;
-
-use foldhash::fast::RandomState;
 use serde::{Deserialize, Serialize};
 
+use super::{Map, Ticker};
 use crate::dataflow::diff::Funnel;
 use crate::dataflow::{text_key, InteractionInputs, TextKey};
 use crate::formats::fields::hour_of_day;
 use crate::records::{price_band, EventKind, Interaction};
-
-type Map<K, V> = HashMap<K, V, RandomState>;
 
 /// The interaction facts of one file (see [`InteractionInputs`] for their meaning).
 ///
@@ -111,10 +100,8 @@ impl InteractionFacts {
         self.names.is_empty()
     }
 
-    /// Hands the facts to the dataflow, each multiplied by `sign` (+1 applies
-    /// them, -1 retracts them), calling `pause` every so often so the worker can
-    /// drain its queues while a large file is fed.
-    pub fn feed(self, inputs: &mut InteractionInputs, sign: isize, mut pause: impl FnMut()) {
+    /// See [`super::FileFacts::feed`].
+    pub fn feed(self, inputs: &mut InteractionInputs, sign: isize, pause: impl FnMut()) {
         tracing::debug!(
             names = self.names.len(),
             users = self.user.len(),
@@ -122,18 +109,12 @@ impl InteractionFacts {
             user_code_brand = self.user_code_brand.len(),
             "feeding facts"
         );
-        let mut fed = 0usize;
-        let mut tick = || {
-            fed += 1;
-            if fed % 100_000 == 0 {
-                pause();
-            }
-        };
+        let mut ticker = Ticker::new(pause);
         macro_rules! feed {
             ($name:ident, $convert:expr) => {
                 for (data, diff) in self.$name {
                     inputs.$name.update(data, $convert(diff));
-                    tick();
+                    ticker.tick();
                 }
             };
         }
@@ -151,7 +132,7 @@ impl InteractionFacts {
         feed!(brand_buyer, count);
         for (key, text) in self.names {
             inputs.names.update((key, text.into_string()), sign);
-            tick();
+            ticker.tick();
         }
         for (hour, funnel) in self.hour.into_iter().enumerate() {
             if funnel.events != 0 {

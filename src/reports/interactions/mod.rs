@@ -1,0 +1,43 @@
+//! The clickstream reports of SPEC §4.1, read from the interaction facts.
+
+pub mod brand_funnel;
+pub mod category_prices;
+pub mod engaged_users;
+pub mod event_counts;
+pub mod hourly_activity;
+pub mod price_bands;
+pub mod session_summary;
+pub mod top_categories;
+pub mod top_user_categories;
+pub mod user_preferences;
+
+use super::ReportParams;
+use crate::dataflow::{Dictionary, Interactions};
+use crate::sinks::Outputs;
+
+/// In the order SPEC §4.1 lists them.
+pub const REPORTS: [&str; 10] = [
+    "event_counts",
+    "top_categories",
+    "category_prices",
+    "price_bands",
+    "user_preferences",
+    "top_user_categories",
+    "engaged_users",
+    "brand_funnel",
+    "hourly_activity",
+    "session_summary",
+];
+
+pub fn build<'s>(facts: &Interactions<'s>, names: &Dictionary<'s>, params: &ReportParams, out: &mut Outputs) {
+    event_counts::build(facts, names, out);
+    top_categories::build(facts, names, params, out);
+    category_prices::build(facts, names, out);
+    price_bands::build(facts, names, out);
+    user_preferences::build(facts, names, out);
+    top_user_categories::build(facts, names, params, out);
+    engaged_users::build(facts, names, params, out);
+    brand_funnel::build(facts, names, out);
+    hourly_activity::build(facts, out);
+    session_summary::build(facts, out);
+}
