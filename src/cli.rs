@@ -13,7 +13,7 @@ use crate::cluster::ClusterOptions;
 use crate::engine::{self, Job, RunSummary, StateOptions};
 use crate::epochs::{CheckpointPolicy, Schedule, WatchOptions};
 use crate::formats::Format;
-use crate::gen::{generate_rees46, GenOptions};
+use crate::gen::{generate_online_retail, generate_rees46, GenOptions};
 use crate::reports::ReportParams;
 use crate::sources::discover;
 
@@ -387,9 +387,7 @@ fn execute(cli: Cli) -> Result<()> {
             let started = Instant::now();
             let summary = match args.format {
                 Format::Rees46 => generate_rees46(&options)?,
-                Format::OnlineRetail => {
-                    return Err(UsageError("gen makes rees46 files only; online-retail generation comes next".into()).into())
-                }
+                Format::OnlineRetail => generate_online_retail(&options)?,
             };
             if !quiet {
                 let seconds = started.elapsed().as_secs_f64();

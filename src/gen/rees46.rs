@@ -23,18 +23,13 @@
 //!   product, so the catalogue keeps that text ready-made and a row is a handful of slice
 //!   copies into a reused buffer.
 
-use std::fs::{self, File};
-use std::io::{BufWriter, Write};
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::io::Write;
 
-use anyhow::{Context, Result};
-use flate2::{write::GzEncoder, Compression};
+use anyhow::Result;
 use rand_core::RngCore;
 use rand_pcg::Pcg64Mcg;
 
-use super::{GenOptions, GenSummary};
+use super::{write_files, GenOptions, GenSummary};
 
 const HEADER: &[u8] = b"event_time,event_type,product_id,category_id,category_code,brand,price,user_id,user_session\n";
 
@@ -96,82 +91,8 @@ const FREE_PRODUCT: f64 = 0.002;
 /// holding exactly `opts.events` rows. Each file is written beside its final name as
 /// `.events-NNNNN.csv.part` and renamed when complete, so a watcher never takes half a file.
 pub fn generate_rees46(opts: &GenOptions) -> Result<GenSummary> {
-    let files = opts.files.max(1);
-    fs::create_dir_all(&opts.out).with_context(|| format!("cannot create {}", opts.out.display()))?;
     let model = Model::new(opts.events);
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(files);
-
-    let next = AtomicUsize::new(0);
-    let failed = AtomicBool::new(false);
-    // One slot per file, filled by whichever thread wrote it: (path, bytes) or the error.
-    type Slot = Option<Result<(PathBuf, u64)>>;
-    let results: Mutex<Vec<Slot>> = Mutex::new((0..files).map(|_| None).collect());
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| loop {
-                let k = next.fetch_add(1, Ordering::Relaxed);
-                if k >= files || failed.load(Ordering::Relaxed) {
-                    break;
-                }
-                let result = write_file(&model, opts, files, k);
-                if result.is_err() {
-                    failed.store(true, Ordering::Relaxed);
-                }
-                results.lock().unwrap_or_else(|e| e.into_inner())[k] = Some(result);
-            });
-        }
-    });
-
-    let mut summary = GenSummary { files: Vec::with_capacity(files), events: opts.events, bytes: 0 };
-    for result in results.into_inner().unwrap_or_else(|e| e.into_inner()) {
-        // A file left as None was skipped after another failed; that failure is reported.
-        let Some(result) = result else { continue };
-        let (path, bytes) = result?;
-        summary.files.push(path);
-        summary.bytes += bytes;
-    }
-    if summary.files.len() != files {
-        anyhow::bail!("generation stopped before all {files} files were written");
-    }
-    Ok(summary)
-}
-
-/// Rows of file `k` of `files`: the first event's global index and the count. Counts differ
-/// by at most one, the earlier files taking the remainder.
-fn file_rows(events: u64, files: usize, k: usize) -> (u64, u64) {
-    let (files, k) = (files as u64, k as u64);
-    let (base, extra) = (events / files, events % files);
-    (k * base + k.min(extra), base + u64::from(k < extra))
-}
-
-fn write_file(model: &Model, opts: &GenOptions, files: usize, k: usize) -> Result<(PathBuf, u64)> {
-    let name = format!("events-{:05}.csv{}", k + 1, if opts.gzip { ".gz" } else { "" });
-    let path = opts.out.join(&name);
-    let part = opts.out.join(format!(".{name}.part"));
-    let (first, rows) = file_rows(opts.events, files, k);
-    let written = (|| -> Result<()> {
-        let file = File::create(&part)?;
-        if opts.gzip {
-            // Level 1: generated data is for feeding the engine, and compression dominates
-            // the run time at higher levels. The gzip header carries no time, so output is
-            // still byte-identical between runs.
-            let mut gz = GzEncoder::new(BufWriter::with_capacity(1 << 20, file), Compression::fast());
-            model.write_rows(&mut gz, opts.seed, k, first, rows)?;
-            gz.finish()?.into_inner().map_err(|e| e.into_error())?;
-        } else {
-            // Rows are already gathered in large chunks; no BufWriter needed.
-            let mut file = file;
-            model.write_rows(&mut file, opts.seed, k, first, rows)?;
-        }
-        fs::rename(&part, &path)?;
-        Ok(())
-    })();
-    if let Err(e) = written {
-        let _ = fs::remove_file(&part);
-        return Err(e.context(format!("cannot write {}", path.display())));
-    }
-    let bytes = fs::metadata(&path).with_context(|| format!("cannot read {}", path.display()))?.len();
-    Ok((path, bytes))
+    write_files(opts, "events", |out, k, first, rows| model.write_rows(out, opts.seed, k, first, rows))
 }
 
 /// Everything shared read-only by the file writers.
@@ -269,7 +190,7 @@ impl Model {
     }
 
     /// Writes the header and the rows with global indexes `first .. first + rows`.
-    fn write_rows<W: Write>(&self, out: &mut W, seed: u64, k: usize, first: u64, rows: u64) -> Result<()> {
+    fn write_rows<W: Write + ?Sized>(&self, out: &mut W, seed: u64, k: usize, first: u64, rows: u64) -> Result<()> {
         let mut rng = file_rng(seed, k);
         let mut buf = Vec::with_capacity(CHUNK + 4096);
         buf.extend_from_slice(HEADER);
@@ -897,6 +818,9 @@ impl Catalogue {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gen::file_rows;
+    use std::fs::{self, File};
+    use std::path::PathBuf;
     use std::collections::{HashMap, HashSet};
     use std::io::Read;
     use std::path::Path;
