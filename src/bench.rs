@@ -10,7 +10,8 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use serde_json::Value;
 
-use crate::gen::{generate_rees46, GenOptions};
+use crate::formats::Format;
+use crate::gen::{generate_online_retail, generate_rees46, GenOptions};
 
 #[derive(Args, Debug)]
 pub struct BenchArgs {
@@ -29,6 +30,10 @@ pub struct BenchArgs {
     /// Small epochs for the memory-over-time run (its data is a tenth of `--events`).
     #[arg(long, default_value_t = 200)]
     pub small_epochs: usize,
+    /// The suite: `rees46` (clickstream and its sales reports) or `online-retail`
+    /// (sales reports from invoice lines; the main table only).
+    #[arg(long, value_enum, default_value_t = Format::Rees46)]
+    pub format: Format,
     /// Working directory for data and outputs (reused when the data is there).
     #[arg(long, default_value = "target/cartflow-bench")]
     pub dir: PathBuf,
@@ -52,27 +57,33 @@ impl ChildRun {
     }
 }
 
-/// Generates `events` rees46 events in `files` files under `dir`, once.
-fn data_set(dir: &Path, events: u64, seed: u64, files: usize) -> Result<PathBuf> {
+/// Generates `events` rows of `format` in `files` files under `dir`, once.
+fn data_set(format: Format, dir: &Path, events: u64, seed: u64, files: usize) -> Result<PathBuf> {
     if !dir.join(".complete").exists() {
-        generate_rees46(&GenOptions { events, seed, files, out: dir.to_path_buf(), gzip: false })?;
+        let options = GenOptions { events, seed, files, out: dir.to_path_buf(), gzip: false };
+        match format {
+            Format::Rees46 => generate_rees46(&options)?,
+            Format::OnlineRetail => generate_online_retail(&options)?,
+        };
         std::fs::write(dir.join(".complete"), b"")?;
     }
     Ok(dir.to_path_buf())
 }
 
 pub fn bench(args: &BenchArgs) -> Result<()> {
-    let name = |what: &str| args.dir.join(format!("rees46-{}-{what}", args.events));
-    let base = data_set(&name("base"), args.events, 42, args.files)?;
+    let format = args.format;
+    let name = |what: &str| args.dir.join(format!("{}-{}-{what}", format.name(), args.events));
+    let base = data_set(format, &name("base"), args.events, 42, args.files)?;
     let one_percent = (args.events / 100).max(1);
     let tenth_percent = (args.events / 1000).max(1);
-    let update = data_set(&name("update-1pct"), one_percent, 4242, 1)?;
-    let small_update = data_set(&name("update-0.1pct"), tenth_percent, 4343, 1)?;
+    let update = data_set(format, &name("update-1pct"), one_percent, 4242, 1)?;
+    let small_update = data_set(format, &name("update-0.1pct"), tenth_percent, 4343, 1)?;
     let input_bytes = dir_bytes(&base)?;
     println!(
-        "cartflow bench: {} events ({:.0} MB of CSV in {} files), then a file of {one_percent} events (1%) \
+        "cartflow bench: {} {} rows ({:.0} MB of CSV in {} files), then a file of {one_percent} rows (1%) \
          and one of {tenth_percent} (0.1%), each its own epoch; median of {} runs\n",
         args.events,
+        format.name(),
         input_bytes as f64 / 1e6,
         args.files,
         args.runs
@@ -85,7 +96,7 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
         let mut runs = Vec::new();
         for run in 0..args.runs {
             let out = args.dir.join(format!("out-w{workers}-{run}"));
-            let mut command = run_command(&base, &out, workers);
+            let mut command = run_command(format, &base, &out, workers);
             command.arg("--then").arg(&update).arg("--then").arg(&small_update);
             let child = spawn(command)?;
             let epochs = child.seconds("epoch applied");
@@ -105,6 +116,9 @@ pub fn bench(args: &BenchArgs) -> Result<()> {
         );
     }
 
+    if format != Format::Rees46 {
+        return Ok(());
+    }
     let workers = args.workers.last().copied().unwrap_or(1);
     bench_cluster(args, &base)?;
     bench_checkpoints(args, &base, workers)?;
@@ -125,7 +139,7 @@ fn bench_cluster(args: &BenchArgs, base: &Path) -> Result<()> {
             let out = args.dir.join(format!("cluster-out-{processes}x{workers}-{run}"));
             let before = loopback_bytes();
             let first = if processes == 1 {
-                spawn(run_command(base, &out, workers))?
+                spawn(run_command(Format::Rees46, base, &out, workers))?
             } else {
                 let hostfile = args.dir.join("bench-hosts");
                 let ports: Vec<std::net::TcpListener> =
@@ -135,7 +149,7 @@ fn bench_cluster(args: &BenchArgs, base: &Path) -> Result<()> {
                 std::fs::write(&hostfile, lines.concat())?;
                 drop(ports);
                 let cluster = |process: usize| {
-                    let mut command = run_command(base, &out, workers);
+                    let mut command = run_command(Format::Rees46, base, &out, workers);
                     command.args(["--processes", &processes.to_string(), "--process", &process.to_string()]);
                     command.arg("--hostfile").arg(&hostfile);
                     command
@@ -191,12 +205,12 @@ fn bench_checkpoints(args: &BenchArgs, base: &Path, workers: usize) -> Result<()
         let out = args.dir.join(format!("state-out-{run}"));
         let state = args.dir.join(format!("state-{run}"));
         let _ = std::fs::remove_dir_all(&state);
-        let mut first = run_command(base, &out, workers);
+        let mut first = run_command(Format::Rees46, base, &out, workers);
         first.arg("--state").arg(&state);
         let first = spawn(first)?;
         let written = first.events("checkpoint written");
         let Some(written) = written.first() else { bail!("the run logged no checkpoint") };
-        let mut restart = run_command(base, &out, workers);
+        let mut restart = run_command(Format::Rees46, base, &out, workers);
         restart.arg("--state").arg(&state);
         let restart = spawn(restart)?;
         let restored = restart.seconds("checkpoint restored");
@@ -224,11 +238,16 @@ fn bench_checkpoints(args: &BenchArgs, base: &Path, workers: usize) -> Result<()
 fn bench_small_epochs(args: &BenchArgs, workers: usize) -> Result<()> {
     let epochs = args.small_epochs;
     let events = (args.events / 10).max(epochs as u64);
-    let growing = data_set(&args.dir.join(format!("rees46-{events}-in-{epochs}")), events, 77, epochs)?;
+    let growing = data_set(Format::Rees46, &args.dir.join(format!("rees46-{events}-in-{epochs}")), events, 77, epochs)?;
     let same_keys = args.dir.join(format!("rees46-{}-rotated-{epochs}", events / epochs as u64));
     if !same_keys.join(".complete").exists() {
-        let source =
-            data_set(&args.dir.join(format!("rees46-{}", events / epochs as u64)), events / epochs as u64, 78, 1)?;
+        let source = data_set(
+            Format::Rees46,
+            &args.dir.join(format!("rees46-{}", events / epochs as u64)),
+            events / epochs as u64,
+            78,
+            1,
+        )?;
         let text = std::fs::read_to_string(
             std::fs::read_dir(&source)?
                 .flatten()
@@ -263,7 +282,7 @@ fn bench_small_epochs(args: &BenchArgs, workers: usize) -> Result<()> {
         let state = args.dir.join("small-epochs-state");
         let _ = std::fs::remove_dir_all(&state);
         let _ = std::fs::remove_dir_all(&out);
-        let mut command = run_command(input, &out, workers);
+        let mut command = run_command(Format::Rees46, input, &out, workers);
         command.arg("--epoch-per-file").arg("--state").arg(&state).args(["--checkpoint-every", &every.to_string()]);
         let child = spawn(command)?;
         let resident: Vec<f64> =
@@ -284,11 +303,11 @@ fn bench_small_epochs(args: &BenchArgs, workers: usize) -> Result<()> {
     Ok(())
 }
 
-fn run_command(input: &Path, out: &Path, workers: usize) -> Command {
+fn run_command(format: Format, input: &Path, out: &Path, workers: usize) -> Command {
     let exe = std::env::current_exe().expect("the running executable has a path");
     let mut command = Command::new(exe);
     command
-        .args(["--log-format", "json", "run", "--format", "rees46", "--workers", &workers.to_string()])
+        .args(["--log-format", "json", "run", "--format", format.name(), "--workers", &workers.to_string()])
         .arg("--input")
         .arg(input)
         .arg("--out")
