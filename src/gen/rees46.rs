@@ -819,11 +819,11 @@ impl Catalogue {
 mod tests {
     use super::*;
     use crate::gen::file_rows;
-    use std::fs::{self, File};
-    use std::path::PathBuf;
     use std::collections::{HashMap, HashSet};
+    use std::fs::{self, File};
     use std::io::Read;
     use std::path::Path;
+    use std::path::PathBuf;
 
     /// A fresh scratch directory, removed on drop.
     struct Scratch(PathBuf);
