@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
 """Compare two report directories, report by report.
 
-    check.py LEFT RIGHT [--reports a,b,...] [--show 5] [--label-left cartflow] [--label-right duckdb]
+    check.py LEFT RIGHT [--format rees46|online-retail] [--reports a,b,...] [--show 5]
+             [--label-left cartflow] [--label-right duckdb]
 
 Typically LEFT is cartflow's --out and RIGHT is duckdb_reports.py's (or polars_reports.py's,
-or reference.py's). Each report is read as CSV from DIR/<report>.csv or, for per-entity
-reports, from the union of DIR/<report>/part-*.csv (sorted by its columns, user_id first).
+or reference.py's; for --format online-retail duckdb_sales.py's). --format picks the reports
+compared: the ten SPEC §4.1 interaction reports (rees46, the default) or the ten SPEC §4.2
+online-retail sales reports; --reports names them instead. Each report is read as CSV from
+DIR/<report>.csv or, for per-entity reports (user_preferences, customers, rfm), from the
+union of DIR/<report>/part-*.csv, sorted by its columns' UTF-8 bytes, entity id first: the
+report's order, since the id is unique in such a report.
 Headers must match exactly. Cells compare equal when the text is equal, or when both parse
 as decimal numbers of equal value ("0.5" = "0.500000", "3" = "3.00"); an empty field equals
 only an empty field ('' and "" in the file are the same). Row order is compared as well,
@@ -23,7 +28,7 @@ from collections import Counter
 from decimal import Decimal, InvalidOperation
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import REPORTS  # noqa: E402
+from common import FORMAT_REPORTS  # noqa: E402
 
 
 def load(d: str, name: str):
@@ -84,11 +89,16 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("left")
     ap.add_argument("right")
-    ap.add_argument("--reports", default=",".join(REPORTS), help="comma-separated report names")
+    ap.add_argument("--format", choices=sorted(FORMAT_REPORTS), default="rees46",
+                    help="which suite's reports to compare (default rees46)")
+    ap.add_argument("--reports", default=None,
+                    help="comma-separated report names (default: every report of --format)")
     ap.add_argument("--show", type=int, default=5, help="differing rows to print per report")
     ap.add_argument("--label-left", default=None)
     ap.add_argument("--label-right", default=None)
     a = ap.parse_args()
+    if a.reports is None:
+        a.reports = ",".join(FORMAT_REPORTS[a.format])
     for d in (a.left, a.right):
         if not os.path.isdir(d):
             print(f"check.py: {d}: not a directory", file=sys.stderr)

@@ -3,15 +3,22 @@
 
 Called by compare.sh once the venv, the binary and the data exist; it can be run by hand:
 
-    harness.py --cartflow BIN --data DIR --work DIR --events N [--runs 3] [--threads 1,2]
-               [--engines cartflow,duckdb,polars] [--warmup] [--no-check]
+    harness.py --cartflow BIN --data DIR --work DIR --events N [--format rees46|online-retail]
+               [--runs 3] [--threads 1,2] [--engines cartflow,duckdb,polars] [--warmup]
+               [--no-check]
+
+--format picks the suite: rees46 (default) runs the ten interaction reports
+(cartflow --format rees46, duckdb_reports.py, polars_reports.py); online-retail the ten
+sales reports (cartflow --format online-retail, duckdb_sales.py, polars_sales.py).
 
 Each (engine, threads) is run --runs times, round-robin (one run of each, then the next
 round), so drifts in machine load spread over all engines. A run's wall time is measured
 around the whole process (start-up, reading, computing, writing every report); its peak RSS
 is the process's ru_maxrss from wait4 (the largest resident set of the process, or of any
 child it waited for). Outputs go to WORK/out/<engine>-<threads>/, emptied before each run;
-logs to WORK/logs/.
+logs to WORK/logs/; the table to WORK/results.md and WORK/results.json. For online-retail
+these are WORK/out-online-retail/, WORK/logs-online-retail/ and
+WORK/results-online-retail.{md,json}, so the two suites' results sit side by side.
 """
 import argparse
 import json
@@ -26,6 +33,12 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from common import input_files  # noqa: E402
+
+# Per suite: the competitor scripts ({engine}), what a row is, the suffix of WORK's dirs.
+SUITES = {
+    "rees46": {"script": "{engine}_reports.py", "rows": "events", "suffix": ""},
+    "online-retail": {"script": "{engine}_sales.py", "rows": "lines", "suffix": "-online-retail"},
+}
 
 
 def measure(cmd: list[str], log: str, env: dict | None = None) -> tuple[float, int, int]:
@@ -46,7 +59,8 @@ def main() -> int:
     ap.add_argument("--cartflow", required=True)
     ap.add_argument("--data", required=True)
     ap.add_argument("--work", required=True)
-    ap.add_argument("--events", type=int, required=True)
+    ap.add_argument("--events", type=int, required=True, help="rows in the data (events or lines)")
+    ap.add_argument("--format", choices=sorted(SUITES), default="rees46")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--engines", default="cartflow,duckdb,polars")
@@ -56,7 +70,8 @@ def main() -> int:
     ap.add_argument("--no-check", action="store_true", help="skip the output cross-checks")
     a = ap.parse_args()
 
-    files = input_files([a.data])
+    suite = SUITES[a.format]
+    files = input_files([a.data], a.format)
     in_bytes = sum(os.path.getsize(f) for f in files)
     threads = [int(t) for t in a.threads.split(",")]
     engines = a.engines.split(",")
@@ -64,19 +79,27 @@ def main() -> int:
         if e not in ("cartflow", "duckdb", "polars"):
             print(f"harness.py: unknown engine {e!r}", file=sys.stderr)
             return 2
+        script = os.path.join(HERE, suite["script"].format(engine=e))
+        if e != "cartflow" and not os.path.isfile(script):
+            print(f"harness.py: no {os.path.basename(script)} for engine {e!r} "
+                  f"with --format {a.format}", file=sys.stderr)
+            return 2
     py = sys.executable
-    common = ["--top", str(a.top), "--per-group", str(a.per_group)]
+    # The sales reports have no per-group ranking: only --top is passed for them.
+    common = ["--top", str(a.top)]
+    if a.format == "rees46":
+        common += ["--per-group", str(a.per_group)]
 
     def command(engine: str, n: int, out: str) -> list[str]:
         if engine == "cartflow":
-            return [a.cartflow, "run", "--input", a.data, "--format", "rees46", "--out", out,
+            return [a.cartflow, "run", "--input", a.data, "--format", a.format, "--out", out,
                     "-w", str(n), "--quiet", *common]
-        script = os.path.join(HERE, f"{engine}_reports.py")
+        script = os.path.join(HERE, suite["script"].format(engine=engine))
         return [py, script, "--input", a.data, "--out", out, "--threads", str(n), *common]
 
     configs = [(e, n) for e in engines for n in threads]
-    outdir = os.path.join(a.work, "out")
-    logdir = os.path.join(a.work, "logs")
+    outdir = os.path.join(a.work, "out" + suite["suffix"])
+    logdir = os.path.join(a.work, "logs" + suite["suffix"])
     os.makedirs(outdir, exist_ok=True)
     os.makedirs(logdir, exist_ok=True)
     results: dict[tuple[str, int], list[tuple[float, int]]] = {c: [] for c in configs}
@@ -114,12 +137,13 @@ def main() -> int:
     except (OSError, StopIteration):
         pass
 
+    unit = suite["rows"]
     lines = [
-        f"{a.events:,} events in {len(files)} files, {in_bytes / 1e6:.1f} MB of CSV; "
+        f"{a.format}: {a.events:,} {unit} in {len(files)} files, {in_bytes / 1e6:.1f} MB of CSV; "
         f"{a.runs} runs each, median wall; {os.cpu_count()} cores ({cpu}), "
         f"Python {platform.python_version()}; {', '.join(ver[e] for e in engines if e in ver)}",
         "",
-        "| engine | threads | median wall s | events/s | MB/s | peak RSS MB | runs (s) |",
+        f"| engine | threads | median wall s | {unit}/s | MB/s | peak RSS MB | runs (s) |",
         "|---|---:|---:|---:|---:|---:|---|",
     ]
     table = []
@@ -128,7 +152,7 @@ def main() -> int:
         med = statistics.median(walls)
         peak = max(r for _, r in runs)
         table.append({"engine": engine, "threads": n, "median_wall_s": med,
-                      "events_per_s": a.events / med, "mb_per_s": in_bytes / 1e6 / med,
+                      f"{unit}_per_s": a.events / med, "mb_per_s": in_bytes / 1e6 / med,
                       "peak_rss_mb": peak / 1e6, "walls": walls})
         lines.append(f"| {engine} | {n} | {med:.2f} | {a.events / med:,.0f} | "
                      f"{in_bytes / 1e6 / med:.1f} | {peak / 1e6:.0f} | "
@@ -136,10 +160,11 @@ def main() -> int:
     report = "\n".join(lines)
     print()
     print(report)
-    with open(os.path.join(a.work, "results.md"), "w") as fh:
+    results_name = "results" + suite["suffix"]
+    with open(os.path.join(a.work, results_name + ".md"), "w") as fh:
         fh.write(report + "\n")
-    with open(os.path.join(a.work, "results.json"), "w") as fh:
-        json.dump({"events": a.events, "files": len(files), "input_bytes": in_bytes,
+    with open(os.path.join(a.work, results_name + ".json"), "w") as fh:
+        json.dump({"format": a.format, unit: a.events, "files": len(files), "input_bytes": in_bytes,
                    "runs": a.runs, "versions": ver, "cpu": cpu, "results": table}, fh, indent=1)
 
     if a.no_check:
@@ -158,7 +183,7 @@ def main() -> int:
         print(f"\ncheck: {e1} (threads {n1}) vs {e2} (threads {n2})")
         rc = subprocess.run([py, os.path.join(HERE, "check.py"),
                              os.path.join(outdir, f"{e1}-{n1}"), os.path.join(outdir, f"{e2}-{n2}"),
-                             "--label-left", f"{e1}-{n1}", "--label-right", f"{e2}-{n2}"]).returncode
+                             "--format", a.format, "--label-left", f"{e1}-{n1}", "--label-right", f"{e2}-{n2}"]).returncode
         ok &= rc == 0
     if not ok:
         print("\nSome outputs disagree (see above); the timings stand, the results need a look.",
