@@ -27,6 +27,8 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+pub mod sales;
+
 /// The ten interaction reports, in SPEC order.
 pub const REPORTS: [&str; 10] = [
     "event_counts",
@@ -82,6 +84,8 @@ pub const DEFAULT_MAX_REJECT_RATE: f64 = 0.05;
 /// One accepted rees46 row, as an interaction.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Event {
+    /// The calendar date (year, month, day) written in event_time (its local clock).
+    pub date: (i32, u32, u32),
     pub hour: u8,
     pub event_type: String,
     pub product_id: String,
@@ -265,8 +269,9 @@ fn parse_row(record: &csv::ByteRecord, width: usize, columns: &BTreeMap<&str, us
         }
     }
     let price_cents = parse_price(get("price"))?;
-    let hour = parse_hour(get("event_time")).ok_or_else(|| "unparsable time".to_string())?;
+    let (date, hour) = parse_time(get("event_time")).ok_or_else(|| "unparsable time".to_string())?;
     Ok(Event {
+        date,
         hour,
         event_type: get("event_type").to_string(),
         product_id: get("product_id").to_string(),
@@ -365,11 +370,18 @@ fn clock(s: &str, hour_len: (usize, usize)) -> Option<u8> {
 /// optional seconds and fraction, `Z` or `±HH:MM`/`±HHMM`/`±HH`), `2010-12-01 08:26:00`,
 /// `12/1/2010 8:26`, `20100112`.
 pub fn parse_hour(s: &str) -> Option<u8> {
+    parse_time(s).map(|(_, hour)| hour)
+}
+
+/// The calendar date (year, month, day) and hour of day of a §2 timestamp, both as
+/// written (its local clock; an offset is checked but not applied); None as for
+/// `parse_hour`. A date-only timestamp has hour 0.
+pub fn parse_time(s: &str) -> Option<((i32, u32, u32), u8)> {
     let s = s.trim();
     // 20100112
     if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
         let (y, m, d) = (num(&s[0..4], 4, 4)?, num(&s[4..6], 2, 2)?, num(&s[6..8], 2, 2)?);
-        return valid_date(y, m, d).then_some(0);
+        return valid_date(y, m, d).then_some(((y as i32, m, d), 0));
     }
     // 12/1/2010 8:26
     if s.contains('/') {
@@ -379,7 +391,7 @@ pub fn parse_hour(s: &str) -> Option<u8> {
         if p.next().is_some() || !valid_date(y, m, d) {
             return None;
         }
-        return clock(time.trim(), (1, 2));
+        return clock(time.trim(), (1, 2)).map(|h| ((y as i32, m, d), h));
     }
     // ISO-ish: YYYY-MM-DD[(T| )HH:MM[:SS[.f]][zone]]
     if s.len() < 10 || !s.is_char_boundary(10) {
@@ -395,7 +407,7 @@ pub fn parse_hour(s: &str) -> Option<u8> {
         return None;
     }
     if rest.is_empty() {
-        return Some(0);
+        return Some(((y as i32, m, d), 0));
     }
     let rest = rest.strip_prefix('T').or_else(|| rest.strip_prefix(' '))?;
     // Split the zone off the clock.
@@ -419,7 +431,7 @@ pub fn parse_hour(s: &str) -> Option<u8> {
             return None;
         }
     }
-    clock(time, (2, 2))
+    clock(time, (2, 2)).map(|h| ((y as i32, m, d), h))
 }
 
 /// Input files as `run --input DIR` takes them: the regular files directly in DIR,
