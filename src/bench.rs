@@ -11,7 +11,7 @@ use clap::Args;
 use serde_json::Value;
 
 use crate::formats::Format;
-use crate::gen::{generate_online_retail, generate_rees46, GenOptions};
+use crate::gen::{generate_online_retail, generate_qcompany, generate_rees46, GenOptions};
 
 #[derive(Args, Debug)]
 pub struct BenchArgs {
@@ -64,6 +64,7 @@ fn data_set(format: Format, dir: &Path, events: u64, seed: u64, files: usize) ->
         match format {
             Format::Rees46 => generate_rees46(&options)?,
             Format::OnlineRetail => generate_online_retail(&options)?,
+            Format::Qcompany => generate_qcompany(&options)?,
         };
         std::fs::write(dir.join(".complete"), b"")?;
     }

@@ -13,7 +13,7 @@ use crate::cluster::ClusterOptions;
 use crate::engine::{self, Job, RunSummary, StateOptions};
 use crate::epochs::{CheckpointPolicy, Schedule, WatchOptions};
 use crate::formats::Format;
-use crate::gen::{generate_online_retail, generate_rees46, GenOptions};
+use crate::gen::{generate_online_retail, generate_qcompany, generate_rees46, GenOptions};
 use crate::reports::ReportParams;
 use crate::sources::discover;
 
@@ -388,6 +388,7 @@ fn execute(cli: Cli) -> Result<()> {
             let summary = match args.format {
                 Format::Rees46 => generate_rees46(&options)?,
                 Format::OnlineRetail => generate_online_retail(&options)?,
+                Format::Qcompany => generate_qcompany(&options)?,
             };
             if !quiet {
                 let seconds = started.elapsed().as_secs_f64();

@@ -34,7 +34,7 @@ pub struct Tally {
 }
 
 pub fn read_piece(file: &InputFile, index: usize, part: usize, format: Format, bytes_read: &AtomicU64) -> Piece {
-    let mut facts = FileFacts::default();
+    let mut facts = FileFacts::for_reports(crate::reports::ReportSet::for_format(format));
     let range = file.ranges.get(part).copied();
     let scan = scan_file(&file.path, format, range, bytes_read, |record| facts.add(record));
     let mut tally = Tally { file: index, part, ..Tally::default() };

@@ -31,7 +31,7 @@ use crate::sinks::csv_out::write_atomically;
 use crate::sinks::quality::QualityRow;
 
 /// The manifest's layout version; a manifest of another version is refused.
-pub const MANIFEST_VERSION: u32 = 2;
+pub const MANIFEST_VERSION: u32 = 3;
 
 /// A 128-bit xxh3 hash of a file's bytes, written as 32 hex digits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -72,7 +72,11 @@ fn compare_everywhere(format: &str, source: SalesSource, input: &Path, want: &BT
                 extra.push("--epoch-per-file");
             }
             run(format, input, &out, &extra);
-            soft.reports(want, &read_sales(&out, source), &format!("{format} at -w {workers}, epoch per file {per_file}"));
+            soft.reports(
+                want,
+                &read_sales(&out, source),
+                &format!("{format} at -w {workers}, epoch per file {per_file}"),
+            );
         }
     }
     soft.finish();

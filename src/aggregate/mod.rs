@@ -50,6 +50,11 @@ impl FactInputs {
 }
 
 impl FileFacts {
+    /// Empty facts that gather what the reports of `set` read.
+    pub fn for_reports(set: crate::reports::ReportSet) -> Self {
+        FileFacts { interactions: InteractionFacts::default(), sales: SalesFacts::for_reports(set) }
+    }
+
     pub fn add(&mut self, record: Record<'_>) {
         match record {
             Record::Interaction(event) => {

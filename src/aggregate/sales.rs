@@ -7,6 +7,7 @@ use crate::dataflow::diff::{LineTotals, LocationTotals};
 use crate::dataflow::{text_key, Day, Month, SalesInputs, TextKey};
 use crate::formats::fields::{civil_from_days, hour_of_day, SECONDS_PER_DAY};
 use crate::records::OrderLine;
+use crate::reports::ReportSet;
 
 /// The sales facts of one file (see [`SalesInputs`] for their meaning).
 #[derive(Default, Serialize, Deserialize)]
@@ -23,6 +24,15 @@ pub struct SalesFacts {
     day: Map<Day, i64>,
     category_order: Map<(TextKey, TextKey), LineTotals>,
     location_order: Map<(TextKey, TextKey), LocationTotals>,
+    discount: Map<u8, LineTotals>,
+    product_discount: Map<(TextKey, u8), i64>,
+    payment_order: Map<(TextKey, TextKey), LineTotals>,
+    agent_day_product: Map<(TextKey, Day, TextKey), LineTotals>,
+    /// The facts only some reports read, gathered only for sources that have them:
+    /// a clickstream has no payment methods, and a fact per order for them would
+    /// cost as much as the orders themselves.
+    #[serde(skip)]
+    gather: ReportSet,
     /// The month of the last day seen: lines come in time order, so this
     /// spares a calendar conversion per line.
     #[serde(skip)]
@@ -39,6 +49,11 @@ pub fn daypart(hour: u8) -> u8 {
 }
 
 impl SalesFacts {
+    /// Facts for the reports of `set`.
+    pub fn for_reports(set: ReportSet) -> Self {
+        SalesFacts { gather: set, ..SalesFacts::default() }
+    }
+
     pub fn add(&mut self, line: &OrderLine<'_>) {
         let day = line.time.div_euclid(SECONDS_PER_DAY) as Day;
         let month = self.month_of(day);
@@ -72,6 +87,20 @@ impl SalesFacts {
             *self.customer_day.entry((customer, day)).or_default() += 1;
             *self.customer_product.entry((customer, product)).or_default() += 1;
             *self.customer_month.entry((customer, month)).or_default() += 1;
+        }
+        if self.gather.offers {
+            self.discount.entry(line.discount_pct).or_default().add(&totals);
+            if line.discount_pct > 0 {
+                *self.product_discount.entry((product, line.discount_pct)).or_default() += 1;
+            }
+        }
+        if self.gather.payments {
+            let method = self.name(line.payment_method);
+            self.payment_order.entry((method, order)).or_default().add(&totals);
+        }
+        if self.gather.agents && !line.agent.is_empty() {
+            let agent = self.name(line.agent);
+            self.agent_day_product.entry((agent, day, product)).or_default().add(&totals);
         }
     }
 
@@ -113,7 +142,11 @@ impl SalesFacts {
             customer_month,
             day,
             category_order,
-            location_order
+            location_order,
+            discount,
+            product_discount,
+            payment_order,
+            agent_day_product
         );
         for (key, text) in other.names {
             self.names.entry(key).or_insert(text);
@@ -150,6 +183,10 @@ impl SalesFacts {
         feed!(day, count);
         feed!(category_order, lines);
         feed!(location_order, |t: LocationTotals| t * sign);
+        feed!(discount, lines);
+        feed!(product_discount, count);
+        feed!(payment_order, lines);
+        feed!(agent_day_product, lines);
         for (key, text) in self.names {
             inputs.names.update((key, text.into_string()), sign);
             ticker.tick();

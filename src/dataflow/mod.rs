@@ -244,6 +244,14 @@ facts!(SalesInputs, Sales, SalesTraces, SalesSnapshot {
     category_order: (TextKey, TextKey), LineTotals;
     /// ((location, order), lines)
     location_order: (TextKey, TextKey), LocationTotals;
+    /// (discount percent, lines), for sources with offers
+    discount: u8, LineTotals;
+    /// ((product, discount percent), lines), for discounts above 0
+    product_discount: (TextKey, u8), isize;
+    /// ((payment method, order), lines), for sources that name payment methods
+    payment_order: (TextKey, TextKey), LineTotals;
+    /// ((agent, day, product), lines), for lines that name their agent
+    agent_day_product: (TextKey, Day, TextKey), LineTotals;
 });
 
 /// A calendar day: days since 1970-01-01 on the record's local clock.

@@ -6,6 +6,7 @@
 
 pub mod fields;
 pub mod online_retail;
+pub mod qcompany;
 pub mod rees46;
 
 use std::fs::File;
@@ -23,6 +24,8 @@ pub enum Format {
     Rees46,
     /// Invoice lines: Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country
     OnlineRetail,
+    /// Sales transactions with offers, agents and branches: transaction_id,transaction_date,...
+    Qcompany,
 }
 
 impl Format {
@@ -30,6 +33,7 @@ impl Format {
         match self {
             Format::Rees46 => "rees46",
             Format::OnlineRetail => "online-retail",
+            Format::Qcompany => "qcompany",
         }
     }
 }
@@ -130,6 +134,7 @@ fn unparsable_kind(name: &str) -> &'static str {
 pub enum Layout {
     Rees46(rees46::Rees46Layout),
     OnlineRetail(online_retail::OnlineRetailLayout),
+    Qcompany(qcompany::QcompanyLayout),
 }
 
 impl Layout {
@@ -137,6 +142,7 @@ impl Layout {
         match format {
             Format::Rees46 => rees46::Rees46Layout::from_header(columns).map(Layout::Rees46),
             Format::OnlineRetail => online_retail::OnlineRetailLayout::from_header(columns).map(Layout::OnlineRetail),
+            Format::Qcompany => qcompany::QcompanyLayout::from_header(columns).map(Layout::Qcompany),
         }
     }
 
@@ -144,6 +150,7 @@ impl Layout {
         match self {
             Layout::Rees46(layout) => layout.parse(row).map(Record::Interaction),
             Layout::OnlineRetail(layout) => layout.parse(row).map(Record::OrderLine),
+            Layout::Qcompany(layout) => layout.parse(row).map(Record::OrderLine),
         }
     }
 }

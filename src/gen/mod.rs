@@ -1,12 +1,14 @@
 //! Sample-data generators behind `cartflow gen`, `cartflow demo` and `cartflow bench`.
 //!
 //! [`generate_rees46`] writes a clickstream export, [`generate_online_retail`] an
-//! invoice-line export. Both write their files in parallel, each file from its own
+//! invoice-line export, [`generate_qcompany`] sales transactions. All write their files in parallel, each file from its own
 //! random stream, so the output does not depend on the number of threads.
 
 mod online_retail;
+mod qcompany;
 mod rees46;
 pub use online_retail::*;
+pub use qcompany::*;
 pub use rees46::*;
 
 use std::fs::{self, File};

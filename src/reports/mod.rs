@@ -24,15 +24,28 @@ pub struct ReportSet {
     pub sales: bool,
     pub by_category: bool,
     pub by_location: bool,
+    /// `offers` and `product_offers`: sources whose lines carry discounts.
+    pub offers: bool,
+    /// `payment_methods`: sources that name how each order was paid.
+    pub payments: bool,
+    /// `agent_daily`: sources that name the sales agent of each line.
+    pub agents: bool,
 }
 
 impl ReportSet {
     pub fn for_format(format: Format) -> ReportSet {
         match format {
-            Format::Rees46 => ReportSet { interactions: true, sales: true, by_category: true, by_location: false },
-            Format::OnlineRetail => {
-                ReportSet { interactions: false, sales: true, by_category: false, by_location: true }
-            }
+            Format::Rees46 => ReportSet { interactions: true, sales: true, by_category: true, ..ReportSet::default() },
+            Format::OnlineRetail => ReportSet { sales: true, by_location: true, ..ReportSet::default() },
+            Format::Qcompany => ReportSet {
+                interactions: false,
+                sales: true,
+                by_category: true,
+                by_location: true,
+                offers: true,
+                payments: true,
+                agents: true,
+            },
         }
     }
 
@@ -44,6 +57,9 @@ impl ReportSet {
                 && match **name {
                     "revenue_by_category" => self.by_category,
                     "revenue_by_location" => self.by_location,
+                    "offers" | "product_offers" => self.offers,
+                    "payment_methods" => self.payments,
+                    "agent_daily" => self.agents,
                     _ => true,
                 }
         });
