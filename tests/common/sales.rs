@@ -51,6 +51,10 @@ pub struct Line {
     pub discount_pct: i64,
     pub location: String,
     pub online: bool,
+    /// Empty where the source has none (rees46, online-retail).
+    pub payment_method: String,
+    /// The sales agent's id; empty where the source has none.
+    pub agent: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -145,6 +149,8 @@ pub fn lines_from_events(events: &[super::Event]) -> Vec<Line> {
             discount_pct: 0,
             location: String::new(),
             online: true,
+            payment_method: String::new(),
+            agent: String::new(),
         })
         .collect()
 }
@@ -169,6 +175,22 @@ const OR_REQUIRED: [&str; 5] = ["invoice", "stock_code", "quantity", "invoice_da
 /// Reads one online-retail file by the contract: the file's quality figures and rejects
 /// (`FileResult::events` stays empty), and its accepted order lines (none when refused).
 pub fn read_online_retail(path: &Path, max_reject_rate: f64) -> (FileResult, Vec<Line>) {
+    let canonical = |key: &str| OR_FIELDS.iter().find(|(_, names)| names.contains(&key)).map(|(c, _)| *c);
+    read_line_csv(path, max_reject_rate, &canonical, &OR_REQUIRED, &parse_online_retail_row)
+}
+
+/// Reads one CSV file of order lines: the header maps each column (trimmed, lower-cased,
+/// a UTF-8 BOM stripped) to a canonical field by `canonical`, the first column of a
+/// field winning; a header without every `required` field refuses the file. Each data
+/// row goes through `parse` (with the header's width and the column map). Blank lines,
+/// line numbers and the reject-rate refusal are as for rees46 (`super::read_file`).
+fn read_line_csv(
+    path: &Path,
+    max_reject_rate: f64,
+    canonical: &dyn Fn(&str) -> Option<&'static str>,
+    required: &[&str],
+    parse: &dyn Fn(&csv::ByteRecord, usize, &BTreeMap<&str, usize>) -> Result<Line, String>,
+) -> (FileResult, Vec<Line>) {
     let name = path.file_name().unwrap().to_string_lossy().into_owned();
     let mut result =
         FileResult { name, rows: 0, accepted: 0, rejected: 0, refused: false, rejects: vec![], events: vec![] };
@@ -190,16 +212,14 @@ pub fn read_online_retail(path: &Path, max_reject_rate: f64) -> (FileResult, Vec
                 let field = if i == 0 { field.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(field) } else { field };
                 match std::str::from_utf8(field) {
                     Ok(text) => {
-                        let key = text.trim().to_lowercase();
-                        if let Some((canonical, _)) = OR_FIELDS.iter().find(|(_, names)| names.contains(&key.as_str()))
-                        {
-                            map.entry(*canonical).or_insert(i);
+                        if let Some(c) = canonical(&text.trim().to_lowercase()) {
+                            map.entry(c).or_insert(i);
                         }
                     }
                     Err(_) => ok = false,
                 }
             }
-            if ok && OR_REQUIRED.iter().all(|c| map.contains_key(c)) {
+            if ok && required.iter().all(|c| map.contains_key(c)) {
                 Some(map)
             } else {
                 None
@@ -228,7 +248,7 @@ pub fn read_online_retail(path: &Path, max_reject_rate: f64) -> (FileResult, Vec
         }
         result.rows += 1;
         let line = counter.line_at(&data, record.position().unwrap().byte() as usize);
-        match parse_online_retail_row(&record, width, &columns) {
+        match parse(&record, width, &columns) {
             Ok(l) => {
                 result.accepted += 1;
                 lines.push(l);
@@ -249,11 +269,9 @@ pub fn read_online_retail(path: &Path, max_reject_rate: f64) -> (FileResult, Vec
     (result, lines)
 }
 
-fn parse_online_retail_row(
-    record: &csv::ByteRecord,
-    width: usize,
-    columns: &BTreeMap<&str, usize>,
-) -> Result<Line, String> {
+/// A data row's fields as trimmed text, or why the row is rejected: a field count
+/// unlike the header's, or a field that is not UTF-8.
+fn row_text(record: &csv::ByteRecord, width: usize) -> Result<Vec<&str>, String> {
     if record.len() != width {
         return Err(format!("expected {width} fields, found {}", record.len()));
     }
@@ -264,6 +282,15 @@ fn parse_online_retail_row(
             Err(_) => return Err("invalid UTF-8".into()),
         }
     }
+    Ok(text)
+}
+
+fn parse_online_retail_row(
+    record: &csv::ByteRecord,
+    width: usize,
+    columns: &BTreeMap<&str, usize>,
+) -> Result<Line, String> {
+    let text = row_text(record, width)?;
     let get = |name: &str| columns.get(name).map_or("", |i| text[*i]);
     for name in OR_REQUIRED {
         if get(name).is_empty() {
@@ -288,6 +315,8 @@ fn parse_online_retail_row(
         discount_pct: 0,
         location: get("country").to_string(),
         online: true,
+        payment_method: String::new(),
+        agent: String::new(),
     })
 }
 
