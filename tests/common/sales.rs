@@ -1,7 +1,7 @@
 //! A plain, single-threaded reference for the sales reports of SPEC §4.2, written from
 //! the contract alone (no cartflow code, no dataflow): order lines from rees46 purchase
-//! events or read from online-retail files the way §2, §8 and §9 say, folded into
-//! `BTreeMap`s, and every report printed as the exact text the program must write.
+//! events or read from online-retail or qcompany files the way §2, §8 and §9 say, folded
+//! into `BTreeMap`s, and every report printed as the exact text the program must write.
 //!
 //! Readings of the contract that this file follows:
 //! - online-retail headers are matched by name, trimmed, case-insensitively, a UTF-8 BOM
@@ -23,8 +23,25 @@
 //! - Line amount = quantity × unit cents × (100 − discount) / 100, rounded half away
 //!   from zero per line. Amounts and sums are held in i128.
 //! - `growth_pct` never prints `-0.00`: a value that rounds to zero prints `0.00`.
-//! - Leaderboards (`top_products`, `top_customers`, `customer_product_repeats`) keep the
-//!   first `--top` rows; `revenue_by_category` / `revenue_by_location` are full tables.
+//! - Leaderboards (`top_products`, `top_customers`, `customer_product_repeats`,
+//!   `product_offers`) keep the first `--top` rows; `revenue_by_category`,
+//!   `revenue_by_location`, `offers`, `payment_methods` and `agent_daily` are full tables.
+//! - qcompany transactions: the twenty columns of §2, each matched by its own name
+//!   (trimmed, case-insensitive, BOM stripped). transaction_id, transaction_date,
+//!   product_id, units and unit_price are required (absent from the header: the file is
+//!   refused; empty: the row is rejected); the rest may be absent (then empty). units is
+//!   `[+-]?digits`, unit_price a price as above, transaction_date a §2 time.
+//!   offer_1..offer_5 and is_online are flags, `true,false,1,0,yes,no,t,f,y,n` in any
+//!   case, empty = false, anything else rejects the row. discount = 5·k for the largest
+//!   true offer_k (offers do not stack). A line: order = transaction_id, never cancelled,
+//!   customer = customer_id, product = product_id, name = product_name, category =
+//!   product_category, quantity = units, channel from is_online, payment method =
+//!   payment_method, agent = sales_agent_id; location = the city of shipping_address
+//!   for an online line (see `shipping_city`), else branch_id (no branch dimension).
+//!   Field counts, UTF-8, blank lines, line numbers and refusal as for online-retail.
+//! - The product name every report shows is the one `top_products` shows. `agent_daily`
+//!   shows the agent id and leaves out lines with no agent; its product id breaks the
+//!   last ties without being shown.
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -51,12 +68,17 @@ pub struct Line {
     pub discount_pct: i64,
     pub location: String,
     pub online: bool,
+    /// Empty where the source has none (rees46, online-retail).
+    pub payment_method: String,
+    /// The sales agent's id; empty where the source has none.
+    pub agent: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SalesSource {
     Rees46,
     OnlineRetail,
+    Qcompany,
 }
 
 const REES46_REPORTS: [&str; 10] = [
@@ -85,6 +107,24 @@ const ONLINE_RETAIL_REPORTS: [&str; 10] = [
     "revenue_by_location",
 ];
 
+const QCOMPANY_REPORTS: [&str; 15] = [
+    "top_products",
+    "customers",
+    "repeat_customers",
+    "top_customers",
+    "customer_product_repeats",
+    "time_of_day",
+    "monthly",
+    "order_values",
+    "rfm",
+    "revenue_by_category",
+    "revenue_by_location",
+    "offers",
+    "product_offers",
+    "payment_methods",
+    "agent_daily",
+];
+
 /// The per-entity sales reports (written as `OUT/<report>/part-*.csv`).
 pub const SALES_PER_ENTITY: [&str; 2] = ["customers", "rfm"];
 
@@ -93,6 +133,7 @@ pub fn sales_report_names(source: SalesSource) -> &'static [&'static str] {
     match source {
         SalesSource::Rees46 => &REES46_REPORTS,
         SalesSource::OnlineRetail => &ONLINE_RETAIL_REPORTS,
+        SalesSource::Qcompany => &QCOMPANY_REPORTS,
     }
 }
 
@@ -145,6 +186,8 @@ pub fn lines_from_events(events: &[super::Event]) -> Vec<Line> {
             discount_pct: 0,
             location: String::new(),
             online: true,
+            payment_method: String::new(),
+            agent: String::new(),
         })
         .collect()
 }
@@ -169,6 +212,22 @@ const OR_REQUIRED: [&str; 5] = ["invoice", "stock_code", "quantity", "invoice_da
 /// Reads one online-retail file by the contract: the file's quality figures and rejects
 /// (`FileResult::events` stays empty), and its accepted order lines (none when refused).
 pub fn read_online_retail(path: &Path, max_reject_rate: f64) -> (FileResult, Vec<Line>) {
+    let canonical = |key: &str| OR_FIELDS.iter().find(|(_, names)| names.contains(&key)).map(|(c, _)| *c);
+    read_line_csv(path, max_reject_rate, &canonical, &OR_REQUIRED, &parse_online_retail_row)
+}
+
+/// Reads one CSV file of order lines: the header maps each column (trimmed, lower-cased,
+/// a UTF-8 BOM stripped) to a canonical field by `canonical`, the first column of a
+/// field winning; a header without every `required` field refuses the file. Each data
+/// row goes through `parse` (with the header's width and the column map). Blank lines,
+/// line numbers and the reject-rate refusal are as for rees46 (`super::read_file`).
+fn read_line_csv(
+    path: &Path,
+    max_reject_rate: f64,
+    canonical: &dyn Fn(&str) -> Option<&'static str>,
+    required: &[&str],
+    parse: &dyn Fn(&csv::ByteRecord, usize, &BTreeMap<&str, usize>) -> Result<Line, String>,
+) -> (FileResult, Vec<Line>) {
     let name = path.file_name().unwrap().to_string_lossy().into_owned();
     let mut result =
         FileResult { name, rows: 0, accepted: 0, rejected: 0, refused: false, rejects: vec![], events: vec![] };
@@ -190,16 +249,14 @@ pub fn read_online_retail(path: &Path, max_reject_rate: f64) -> (FileResult, Vec
                 let field = if i == 0 { field.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(field) } else { field };
                 match std::str::from_utf8(field) {
                     Ok(text) => {
-                        let key = text.trim().to_lowercase();
-                        if let Some((canonical, _)) = OR_FIELDS.iter().find(|(_, names)| names.contains(&key.as_str()))
-                        {
-                            map.entry(*canonical).or_insert(i);
+                        if let Some(c) = canonical(&text.trim().to_lowercase()) {
+                            map.entry(c).or_insert(i);
                         }
                     }
                     Err(_) => ok = false,
                 }
             }
-            if ok && OR_REQUIRED.iter().all(|c| map.contains_key(c)) {
+            if ok && required.iter().all(|c| map.contains_key(c)) {
                 Some(map)
             } else {
                 None
@@ -228,7 +285,7 @@ pub fn read_online_retail(path: &Path, max_reject_rate: f64) -> (FileResult, Vec
         }
         result.rows += 1;
         let line = counter.line_at(&data, record.position().unwrap().byte() as usize);
-        match parse_online_retail_row(&record, width, &columns) {
+        match parse(&record, width, &columns) {
             Ok(l) => {
                 result.accepted += 1;
                 lines.push(l);
@@ -249,11 +306,9 @@ pub fn read_online_retail(path: &Path, max_reject_rate: f64) -> (FileResult, Vec
     (result, lines)
 }
 
-fn parse_online_retail_row(
-    record: &csv::ByteRecord,
-    width: usize,
-    columns: &BTreeMap<&str, usize>,
-) -> Result<Line, String> {
+/// A data row's fields as trimmed text, or why the row is rejected: a field count
+/// unlike the header's, or a field that is not UTF-8.
+fn row_text(record: &csv::ByteRecord, width: usize) -> Result<Vec<&str>, String> {
     if record.len() != width {
         return Err(format!("expected {width} fields, found {}", record.len()));
     }
@@ -264,6 +319,15 @@ fn parse_online_retail_row(
             Err(_) => return Err("invalid UTF-8".into()),
         }
     }
+    Ok(text)
+}
+
+fn parse_online_retail_row(
+    record: &csv::ByteRecord,
+    width: usize,
+    columns: &BTreeMap<&str, usize>,
+) -> Result<Line, String> {
+    let text = row_text(record, width)?;
     let get = |name: &str| columns.get(name).map_or("", |i| text[*i]);
     for name in OR_REQUIRED {
         if get(name).is_empty() {
@@ -288,6 +352,8 @@ fn parse_online_retail_row(
         discount_pct: 0,
         location: get("country").to_string(),
         online: true,
+        payment_method: String::new(),
+        agent: String::new(),
     })
 }
 
@@ -313,6 +379,126 @@ pub fn load_online_retail(files: &[PathBuf], max_reject_rate: f64) -> (Vec<FileR
     }
     results.sort_by(|a, b| a.name.cmp(&b.name));
     (results, lines)
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading qcompany sales transactions (SPEC §2, §8, §9)
+// ---------------------------------------------------------------------------------------
+
+/// The columns of a qcompany transactions file, each matched by its own name only.
+const QC_COLUMNS: [&str; 20] = [
+    "transaction_id",
+    "transaction_date",
+    "customer_id",
+    "customer_name",
+    "customer_email",
+    "sales_agent_id",
+    "branch_id",
+    "product_id",
+    "product_name",
+    "product_category",
+    "offer_1",
+    "offer_2",
+    "offer_3",
+    "offer_4",
+    "offer_5",
+    "units",
+    "unit_price",
+    "is_online",
+    "payment_method",
+    "shipping_address",
+];
+const QC_REQUIRED: [&str; 5] = ["transaction_id", "transaction_date", "product_id", "units", "unit_price"];
+const QC_OFFERS: [&str; 5] = ["offer_1", "offer_2", "offer_3", "offer_4", "offer_5"];
+
+/// Reads one qcompany transactions file by the contract: the file's quality figures and
+/// rejects (`FileResult::events` stays empty), and its accepted order lines (none when
+/// refused).
+pub fn read_qcompany(path: &Path, max_reject_rate: f64) -> (FileResult, Vec<Line>) {
+    let canonical = |key: &str| QC_COLUMNS.iter().find(|c| **c == key).copied();
+    read_line_csv(path, max_reject_rate, &canonical, &QC_REQUIRED, &parse_qcompany_row)
+}
+
+fn parse_qcompany_row(record: &csv::ByteRecord, width: usize, columns: &BTreeMap<&str, usize>) -> Result<Line, String> {
+    let text = row_text(record, width)?;
+    let get = |name: &str| columns.get(name).map_or("", |i| text[*i]);
+    for name in QC_REQUIRED {
+        if get(name).is_empty() {
+            return Err(format!("missing required field {name}"));
+        }
+    }
+    let quantity = parse_quantity(get("units"))?;
+    let unit_cents = parse_price(get("unit_price"))?;
+    let (date, hour) = parse_time(get("transaction_date")).ok_or_else(|| "unparsable time".to_string())?;
+    // Offers do not stack: the largest k whose offer_k is true gives 5·k percent.
+    let mut discount_pct = 0;
+    for (k, name) in QC_OFFERS.iter().enumerate() {
+        if parse_flag(name, get(name))? {
+            discount_pct = 5 * (k as i64 + 1);
+        }
+    }
+    let online = parse_flag("is_online", get("is_online"))?;
+    let location = if online { shipping_city(get("shipping_address")) } else { get("branch_id").to_string() };
+    Ok(Line {
+        date,
+        hour: hour as u32,
+        order: get("transaction_id").to_string(),
+        cancelled: false,
+        customer: get("customer_id").to_string(),
+        product: get("product_id").to_string(),
+        name: get("product_name").to_string(),
+        category: get("product_category").to_string(),
+        quantity,
+        unit_cents,
+        discount_pct,
+        location,
+        online,
+        payment_method: get("payment_method").to_string(),
+        agent: get("sales_agent_id").to_string(),
+    })
+}
+
+/// A qcompany flag: `true,false,1,0,yes,no,t,f,y,n` in any case; empty (or an absent
+/// column) is false; anything else rejects the row.
+pub fn parse_flag(column: &str, s: &str) -> Result<bool, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "t" | "y" => Ok(true),
+        "false" | "0" | "no" | "f" | "n" | "" => Ok(false),
+        _ => Err(format!("unparsable flag {column} {s:?}")),
+    }
+}
+
+/// The city of a shipping address: line breaks read as commas, the parts trimmed and
+/// empty ones dropped; the second-to-last part of two or more, the only part of one,
+/// empty for none.
+pub fn shipping_city(address: &str) -> String {
+    let address = address.replace(['\r', '\n'], ",");
+    let parts: Vec<&str> = address.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
+    match parts.len() {
+        0 => String::new(),
+        1 => parts[0].to_string(),
+        n => parts[n - 2].to_string(),
+    }
+}
+
+/// Reads every qcompany file; the lines of files that are not refused, in file order,
+/// and the file results sorted by name.
+pub fn load_qcompany(files: &[PathBuf], max_reject_rate: f64) -> (Vec<FileResult>, Vec<Line>) {
+    let mut results = vec![];
+    let mut lines = vec![];
+    for f in files {
+        let (r, l) = read_qcompany(f, max_reject_rate);
+        results.push(r);
+        lines.extend(l);
+    }
+    results.sort_by(|a, b| a.name.cmp(&b.name));
+    (results, lines)
+}
+
+/// The expected text of every qcompany sales report for these input files.
+pub fn expected_qcompany(files: &[PathBuf], params: Params, max_reject_rate: f64) -> BTreeMap<String, String> {
+    let (_, lines) = load_qcompany(files, max_reject_rate);
+    sales_reports(&lines, SalesSource::Qcompany, params)
 }
 
 /// The expected text of every online-retail sales report for these input files.
@@ -428,29 +614,41 @@ pub fn sales_reports(lines: &[Line], source: SalesSource, params: Params) -> BTr
     let live: Vec<&Line> = lines.iter().filter(|l| !l.cancelled).collect();
     let customers_live: Vec<&Line> = live.iter().copied().filter(|l| !l.customer.is_empty()).collect();
 
-    // top_products: per product over live lines; name = most frequent non-empty name
-    // (ties: smallest); units desc, then product_id, product_name, orders, revenue.
-    {
-        let mut by: BTreeMap<&str, (Agg, BTreeMap<&str, u64>)> = BTreeMap::new();
+    // The name each product is shown with: the most frequent non-empty name over its
+    // live lines (ties: smallest), empty if none.
+    let shown: BTreeMap<&str, &str> = {
+        let mut names: BTreeMap<&str, BTreeMap<&str, u64>> = BTreeMap::new();
         for l in &live {
-            let g = by.entry(&l.product).or_default();
-            g.0.add(l);
+            let g = names.entry(&l.product).or_default();
             if !l.name.is_empty() {
-                *g.1.entry(&l.name).or_default() += 1;
+                *g.entry(&l.name).or_default() += 1;
             }
         }
-        let mut rows: Vec<(&str, &str, i128, usize, i128)> = by
-            .iter()
-            .map(|(product, (agg, names))| {
+        names
+            .into_iter()
+            .map(|(product, names)| {
                 // Names come in ascending order, so a strictly larger count wins.
                 let mut best: Option<(&str, u64)> = None;
                 for (name, n) in names {
-                    if best.is_none_or(|(_, b)| *n > b) {
-                        best = Some((name, *n));
+                    if best.is_none_or(|(_, b)| n > b) {
+                        best = Some((name, n));
                     }
                 }
-                (*product, best.map_or("", |b| b.0), agg.units, agg.orders.len(), agg.revenue)
+                (product, best.map_or("", |b| b.0))
             })
+            .collect()
+    };
+
+    // top_products: per product over live lines; units desc, then product_id,
+    // product_name, orders, revenue.
+    {
+        let mut by: BTreeMap<&str, Agg> = BTreeMap::new();
+        for l in &live {
+            by.entry(&l.product).or_default().add(l);
+        }
+        let mut rows: Vec<(&str, &str, i128, usize, i128)> = by
+            .iter()
+            .map(|(product, agg)| (*product, shown[product], agg.units, agg.orders.len(), agg.revenue))
             .collect();
         rows.sort_by(|a, b| {
             b.2.cmp(&a.2).then(a.0.cmp(b.0)).then(a.1.cmp(b.1)).then(a.3.cmp(&b.3)).then(a.4.cmp(&b.4))
@@ -698,41 +896,106 @@ pub fn sales_reports(lines: &[Line], source: SalesSource, params: Params) -> BTr
         put("rfm", rows);
     }
 
-    match source {
-        // revenue_by_category: revenue desc, then category, orders, units.
-        SalesSource::Rees46 => {
-            let mut by: BTreeMap<&str, Agg> = BTreeMap::new();
-            for l in &live {
-                by.entry(&l.category).or_default().add(l);
-            }
-            let mut rows: Vec<(&str, usize, i128, i128)> =
-                by.iter().map(|(c, a)| (*c, a.orders.len(), a.units, a.revenue)).collect();
-            rows.sort_by(|a, b| b.3.cmp(&a.3).then(a.0.cmp(b.0)).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
-            put(
-                "revenue_by_category",
-                rows.iter().map(|(c, orders, units, rev)| vec![s(c), s(orders), s(units), money128(*rev)]).collect(),
-            );
+    let by_category = matches!(source, SalesSource::Rees46 | SalesSource::Qcompany);
+    let by_location = matches!(source, SalesSource::OnlineRetail | SalesSource::Qcompany);
+
+    // revenue_by_category: revenue desc, then category, orders, units.
+    if by_category {
+        let mut by: BTreeMap<&str, Agg> = BTreeMap::new();
+        for l in &live {
+            by.entry(&l.category).or_default().add(l);
         }
-        // revenue_by_location: revenue desc, then location, orders, online_revenue.
-        SalesSource::OnlineRetail => {
-            let mut by: BTreeMap<&str, (Agg, i128)> = BTreeMap::new();
-            for l in &live {
-                let g = by.entry(&l.location).or_default();
-                g.0.add(l);
-                if l.online {
-                    g.1 += line_amount(l);
-                }
+        let mut rows: Vec<(&str, usize, i128, i128)> =
+            by.iter().map(|(c, a)| (*c, a.orders.len(), a.units, a.revenue)).collect();
+        rows.sort_by(|a, b| b.3.cmp(&a.3).then(a.0.cmp(b.0)).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+        put(
+            "revenue_by_category",
+            rows.iter().map(|(c, orders, units, rev)| vec![s(c), s(orders), s(units), money128(*rev)]).collect(),
+        );
+    }
+
+    // revenue_by_location: revenue desc, then location, orders, online_revenue.
+    if by_location {
+        let mut by: BTreeMap<&str, (Agg, i128)> = BTreeMap::new();
+        for l in &live {
+            let g = by.entry(&l.location).or_default();
+            g.0.add(l);
+            if l.online {
+                g.1 += line_amount(l);
             }
-            let mut rows: Vec<(&str, usize, i128, i128)> =
-                by.iter().map(|(loc, (a, online))| (*loc, a.orders.len(), a.revenue, *online)).collect();
-            rows.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(b.0)).then(a.1.cmp(&b.1)).then(a.3.cmp(&b.3)));
-            put(
-                "revenue_by_location",
-                rows.iter()
-                    .map(|(loc, orders, rev, online)| vec![s(loc), s(orders), money128(*rev), money128(*online)])
-                    .collect(),
-            );
         }
+        let mut rows: Vec<(&str, usize, i128, i128)> =
+            by.iter().map(|(loc, (a, online))| (*loc, a.orders.len(), a.revenue, *online)).collect();
+        rows.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(b.0)).then(a.1.cmp(&b.1)).then(a.3.cmp(&b.3)));
+        put(
+            "revenue_by_location",
+            rows.iter()
+                .map(|(loc, orders, rev, online)| vec![s(loc), s(orders), money128(*rev), money128(*online)])
+                .collect(),
+        );
+    }
+
+    if source != SalesSource::Qcompany {
+        return out;
+    }
+
+    // offers: per discount percent (0 included); lines desc, then discount_pct, units,
+    // revenue. A full table.
+    {
+        let mut by: BTreeMap<i64, Agg> = BTreeMap::new();
+        for l in &live {
+            by.entry(l.discount_pct).or_default().add(l);
+        }
+        let mut rows: Vec<(i64, u64, i128, i128)> = by.iter().map(|(d, a)| (*d, a.lines, a.units, a.revenue)).collect();
+        rows.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)).then(a.2.cmp(&b.2)).then(a.3.cmp(&b.3)));
+        put(
+            "offers",
+            rows.iter().map(|(d, lines, units, rev)| vec![s(d), s(lines), s(units), money128(*rev)]).collect(),
+        );
+    }
+
+    // product_offers: lines per (product, discount > 0), with the product's shown name;
+    // lines desc, then product_id, product_name, discount_pct; a leaderboard.
+    {
+        let mut by: BTreeMap<(&str, i64), u64> = BTreeMap::new();
+        for l in live.iter().filter(|l| l.discount_pct > 0) {
+            *by.entry((&l.product, l.discount_pct)).or_default() += 1;
+        }
+        let mut rows: Vec<(&str, &str, i64, u64)> = by.iter().map(|((p, d), n)| (*p, shown[p], *d, *n)).collect();
+        rows.sort_by(|a, b| b.3.cmp(&a.3).then(a.0.cmp(b.0)).then(a.1.cmp(b.1)).then(a.2.cmp(&b.2)));
+        rows.truncate(params.top);
+        put("product_offers", rows.iter().map(|(p, n, d, lines)| vec![s(p), s(n), s(d), s(lines)]).collect());
+    }
+
+    // payment_methods: per payment method, the empty one included: distinct orders and
+    // revenue; revenue desc, then payment_method, orders. A full table.
+    {
+        let mut by: BTreeMap<&str, Agg> = BTreeMap::new();
+        for l in &live {
+            by.entry(&l.payment_method).or_default().add(l);
+        }
+        let mut rows: Vec<(&str, usize, i128)> = by.iter().map(|(m, a)| (*m, a.orders.len(), a.revenue)).collect();
+        rows.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(b.0)).then(a.1.cmp(&b.1)));
+        put("payment_methods", rows.iter().map(|(m, orders, rev)| vec![s(m), s(orders), money128(*rev)]).collect());
+    }
+
+    // agent_daily: units per (date, non-empty agent id, product), shown with the agent id
+    // and the product's shown name; date asc, units desc, then agent, product_name, and
+    // the product id (not shown). A full table.
+    {
+        let mut by: BTreeMap<((i32, u32, u32), &str, &str), i128> = BTreeMap::new();
+        for l in live.iter().filter(|l| !l.agent.is_empty()) {
+            *by.entry((l.date, &l.agent, &l.product)).or_default() += l.quantity as i128;
+        }
+        let mut rows: Vec<((i32, u32, u32), &str, &str, i128, &str)> =
+            by.iter().map(|((date, agent, p), units)| (*date, *agent, shown[p], *units, *p)).collect();
+        rows.sort_by(|a, b| a.0.cmp(&b.0).then(b.3.cmp(&a.3)).then(a.1.cmp(b.1)).then(a.2.cmp(b.2)).then(a.4.cmp(b.4)));
+        put(
+            "agent_daily",
+            rows.iter()
+                .map(|(date, agent, name, units, _)| vec![date_text(*date), s(agent), s(name), s(units)])
+                .collect(),
+        );
     }
 
     out
