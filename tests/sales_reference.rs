@@ -228,3 +228,51 @@ fn online_retail_reports_match_the_reference() {
     let want = sales_reports(&lines, SalesSource::OnlineRetail, params);
     compare_everywhere("online-retail", SalesSource::OnlineRetail, &data, &want, params.top);
 }
+
+/// qcompany lines with the awkward cases: stacked offers, flags in several spellings,
+/// a bad flag, online lines shipped to multi-line and one-part addresses, an offline
+/// line without a branch, guests, no payment method, no agent, two products sharing a
+/// name, agents that sort as text (`A10` before `A9`), and a negative price.
+const QCOMPANY_EDGES: &str = "\
+X1,2023-12-31 23:59:59,C9,Zoë,z@x,A10,B9,Q1,Shared,Tools,TRUE,0,yes,0,0,2,5.555,no,Cash,
+X1,2023-12-31 23:59:59,C9,Zoë,z@x,A10,B9,Q2,Shared,Tools,0,0,0,0,0,3,1.00,no,Cash,
+X2,2024-01-01T08:00:00+01:00,C9,Zoë,z@x,A9,,Q2,Shared,Tools,f,Y,n,F,t,1,9.99,1,Voucher,\"7 Rue Neuve
+Lyon, 69001\"
+X3,2024-01-01 12:00:00,,,,,B1,Q3,,,,,,,,4,0.50,T,,Paris
+X4,2024-01-01 12:00:00,C10,,,A9,B1,Q3,Lone,,0,0,0,0,0,1,0.50,maybe,Cash,
+X5,2024-01-01 12:00:00,C10,,,A9,B1,Q3,Lone,,0,0,0,0,0,1,-0.50,0,Cash,
+X6,2024-01-02 18:30:00,C10,,,A9,B1,Q1,Shared,Tools,0,0,0,1,0,2,5.555,false,Cash,
+X7,2024-01-02 18:30:00,C11,,,A10,B2,Q2,Shared,Tools,0,0,0,0,0,1,1.00,False,Credit Card,
+";
+
+const QCOMPANY_HEADER: &str = "transaction_id,transaction_date,customer_id,customer_name,customer_email,\
+sales_agent_id,branch_id,product_id,product_name,product_category,offer_1,offer_2,offer_3,offer_4,offer_5,\
+units,unit_price,is_online,payment_method,shipping_address\n";
+
+#[test]
+fn qcompany_reports_match_the_reference() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    cartflow_ok(&[
+        "gen",
+        "--format",
+        "qcompany",
+        "--events",
+        "20000",
+        "--seed",
+        "3",
+        "--files",
+        "3",
+        "--out",
+        &data.display().to_string(),
+    ]);
+    write(&data, "edges.csv", &format!("{QCOMPANY_HEADER}{QCOMPANY_EDGES}"));
+    let params = Params { top: 7, per_group: 3 };
+    let (results, lines) = load_qcompany(&dir_files(&data), EDGE_REJECT_RATE);
+    let edges = results.iter().find(|r| r.name == "edges.csv").unwrap();
+    assert!(!edges.refused && edges.rejected == 2, "the edge file is applied: {} rejected", edges.rejected);
+    assert!(lines.iter().any(|l| l.customer.is_empty()) && lines.iter().any(|l| l.discount_pct == 25));
+    let want = sales_reports(&lines, SalesSource::Qcompany, params);
+    assert!(want["agent_daily"].lines().count() > 100, "{}", want["agent_daily"]);
+    compare_everywhere("qcompany", SalesSource::Qcompany, &data, &want, params.top);
+}

@@ -174,7 +174,8 @@ T5,2023-01-05 10:00:00,C2,,,A7,B2,P1,Mug,Home,0,0,0,0,0,1,-1.00,0,Cash,
                 (25, true, "Bath".into(), "".into(), "".into(), 150),
             ]
         );
-        assert_eq!(rejects, vec![(5, "unparsable flag"), (6, "negative price")]);
+        // T2's address spans two physical lines.
+        assert_eq!(rejects, vec![(6, "unparsable flag"), (7, "negative price")]);
     }
 
     #[test]

@@ -656,7 +656,9 @@ pub fn sales_reports(lines: &[Line], source: SalesSource, params: Params) -> BTr
         rows.truncate(params.top);
         put(
             "top_products",
-            rows.iter().map(|(p, n, units, orders, rev)| vec![s(p), s(n), s(units), s(orders), money128(*rev)]).collect(),
+            rows.iter()
+                .map(|(p, n, units, orders, rev)| vec![s(p), s(n), s(units), s(orders), money128(*rev)])
+                .collect(),
         );
     }
 
@@ -695,7 +697,8 @@ pub fn sales_reports(lines: &[Line], source: SalesSource, params: Params) -> BTr
     // repeat_customers: one row.
     {
         let n = custs.len();
-        let repeaters: BTreeSet<&str> = custs.iter().filter(|(_, c)| c.agg.orders.len() >= 2).map(|(id, _)| *id).collect();
+        let repeaters: BTreeSet<&str> =
+            custs.iter().filter(|(_, c)| c.agg.orders.len() >= 2).map(|(id, _)| *id).collect();
         let orders: BTreeSet<&str> = customers_live.iter().map(|l| l.order.as_str()).collect();
         let repeat_orders: BTreeSet<&str> = customers_live
             .iter()
