@@ -11,7 +11,9 @@ use clap::Args;
 use serde_json::Value;
 
 use crate::formats::Format;
-use crate::gen::{generate_online_retail, generate_qcompany, generate_rees46, GenOptions};
+use crate::gen::{
+    generate_kiosk, generate_online_retail, generate_qcompany, generate_rees46, generate_techco, GenOptions,
+};
 
 #[derive(Args, Debug)]
 pub struct BenchArgs {
@@ -65,6 +67,8 @@ fn data_set(format: Format, dir: &Path, events: u64, seed: u64, files: usize) ->
             Format::Rees46 => generate_rees46(&options)?,
             Format::OnlineRetail => generate_online_retail(&options)?,
             Format::Qcompany => generate_qcompany(&options)?,
+            Format::Kiosk => generate_kiosk(&options)?,
+            Format::Techco => generate_techco(&options)?,
         };
         std::fs::write(dir.join(".complete"), b"")?;
     }

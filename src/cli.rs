@@ -10,10 +10,13 @@ use anyhow::Result;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::cluster::ClusterOptions;
+use crate::dimensions::DimensionSources;
 use crate::engine::{self, Job, RunSummary, StateOptions};
 use crate::epochs::{CheckpointPolicy, Schedule, WatchOptions};
 use crate::formats::Format;
-use crate::gen::{generate_online_retail, generate_qcompany, generate_rees46, GenOptions};
+use crate::gen::{
+    generate_kiosk, generate_online_retail, generate_qcompany, generate_rees46, generate_techco, GenOptions,
+};
 use crate::reports::ReportParams;
 use crate::sources::discover;
 
@@ -258,6 +261,16 @@ pub struct EngineArgs {
     /// Read plain files larger than this many bytes in ranges, on several workers.
     #[arg(long, default_value_t = 64 << 20, value_parser = at_least_one_u64)]
     pub split_bytes: u64,
+    /// Product dimension file or directory (id, name, category, brand, price or cost);
+    /// repeatable, later files replacing the products they name.
+    #[arg(long = "products", value_name = "PATH")]
+    pub products: Vec<PathBuf>,
+    /// Sales agent dimension file or directory (sales_person_id, name); repeatable.
+    #[arg(long = "agents", value_name = "PATH")]
+    pub agents: Vec<PathBuf>,
+    /// Branch dimension file or directory (branch_id, location); repeatable.
+    #[arg(long = "branches", value_name = "PATH")]
+    pub branches: Vec<PathBuf>,
 }
 
 fn at_least_one(text: &str) -> Result<usize, String> {
@@ -304,6 +317,11 @@ impl EngineArgs {
         Job {
             schedule,
             format,
+            dimensions: DimensionSources {
+                products: self.products.clone(),
+                agents: self.agents.clone(),
+                branches: self.branches.clone(),
+            },
             out_dir,
             workers: self.workers(),
             params: self.params(),
@@ -389,6 +407,8 @@ fn execute(cli: Cli) -> Result<()> {
                 Format::Rees46 => generate_rees46(&options)?,
                 Format::OnlineRetail => generate_online_retail(&options)?,
                 Format::Qcompany => generate_qcompany(&options)?,
+                Format::Kiosk => generate_kiosk(&options)?,
+                Format::Techco => generate_techco(&options)?,
             };
             if !quiet {
                 let seconds = started.elapsed().as_secs_f64();

@@ -26,6 +26,7 @@ use crate::cluster::ClusterOptions;
 use crate::dataflow::{
     FactTrace, InteractionInputs, InteractionSnapshot, InteractionTraces, SalesInputs, SalesSnapshot, SalesTraces, Time,
 };
+use crate::dimensions::{DimensionInputs, DimensionSources, DimensionWatch, Tables};
 use crate::epochs::{CheckpointPolicy, EpochPlan, Planner, Retraction, Schedule, Split, Step};
 use crate::formats::Format;
 use crate::formats::Reject;
@@ -42,6 +43,8 @@ use crate::state::{read_binary, write_binary, CheckpointRef, FileContribution, M
 pub struct Job {
     pub schedule: Schedule,
     pub format: Format,
+    /// Product, agent and branch tables to read beside the facts.
+    pub dimensions: DimensionSources,
     pub out_dir: PathBuf,
     pub workers: usize,
     pub params: ReportParams,
@@ -87,6 +90,11 @@ struct CheckpointPart {
     sales: SalesSnapshot,
     quality: Vec<(QualityRow, isize)>,
 }
+
+/// A checkpoint's dimension tables, beside its parts: every worker restores them,
+/// the reports show them again, and a dimension file changed since the checkpoint
+/// is then one epoch's change.
+const DIMENSIONS_FILE: &str = "dimensions.bin";
 
 /// Runs `job` until its schedule ends or `stop` is set. `bytes_read` counts
 /// input bytes as workers read them, for progress display.
@@ -144,6 +152,7 @@ fn fail(message: String) -> ! {
 /// The dataflow one worker drives, and its handles.
 struct WorkerDataflow {
     facts_in: FactInputs,
+    dimensions_in: DimensionInputs,
     quality_in: differential_dataflow::input::InputSession<Time, QualityRow, isize>,
     outputs: Outputs,
     quality_table: crate::sinks::TableView<QualityRow>,
@@ -177,6 +186,7 @@ impl CheckpointTraces {
 impl WorkerDataflow {
     fn advance_to(&mut self, time: Time) {
         self.facts_in.advance_to(time);
+        self.dimensions_in.advance_to(time);
         self.quality_in.advance_to(time);
         self.quality_in.flush();
     }
@@ -198,11 +208,14 @@ fn run_worker(
         let (interactions_in, interactions) = InteractionInputs::new(scope);
         let (sales_in, sales) = SalesInputs::new(scope);
         let facts_in = FactInputs { interactions: interactions_in, sales: sales_in };
+        let (dimensions_in, dimensions) = DimensionInputs::new(scope);
         let (mut quality_in, quality) = scope.new_collection::<QualityRow, isize>();
         quality_in.advance_to(1);
         let mut outputs = Outputs::new(index, probe.clone());
-        build_reports(ReportSet::for_format(job.format), &interactions, &sales, &job.params, &mut outputs);
-        let quality_table = outputs.table("_quality", quality.clone());
+        let set = ReportSet::for_format(job.format);
+        build_reports(set, &interactions, &sales, &dimensions, &job.params, &mut outputs);
+        // Dimension files are read afresh at every start, so their rows stay out of the checkpoint.
+        let quality_table = outputs.table("_quality", quality.clone().concat(dimensions.quality.clone()));
         let traces = state.is_some().then(|| {
             let quality = quality.arrange_by_self();
             quality.stream.probe_with(&probe);
@@ -212,7 +225,7 @@ fn run_worker(
                 quality: quality.trace,
             }
         });
-        WorkerDataflow { facts_in, quality_in, outputs, quality_table, traces }
+        WorkerDataflow { facts_in, dimensions_in, quality_in, outputs, quality_table, traces }
     });
     let mut control = Control::new(worker);
     let mut tallies = AllToAll::new(worker);
@@ -221,10 +234,12 @@ fn run_worker(
         let replace_changed = job.state.as_ref().is_some_and(|s| s.replace_changed);
         let policy = job.state.as_ref().map_or(CheckpointPolicy { every: 1, interval: None }, |s| s.policy);
         let split = Split { bytes: job.split_bytes, workers: peers };
-        Planner::new(job.schedule.clone(), resume, state.is_some(), policy, replace_changed, split, stop)
+        let dimensions = DimensionWatch::new(job.dimensions.clone(), job.out_dir.clone(), job.max_reject_rate);
+        Planner::new(job.schedule.clone(), resume, state.is_some(), policy, replace_changed, split, dimensions, stop)
     });
 
     let mut summary = RunSummary::default();
+    let mut tables = Tables::default();
     let mut time: Time = 1;
     loop {
         if let Some(planner) = &mut planner {
@@ -236,9 +251,25 @@ fn run_worker(
         }
         let Some(step) = control.receive(worker) else { break };
         let started = Instant::now();
+        if let Some(new) = step.dimensions() {
+            if index == 0 {
+                flow.dimensions_in.update(&tables, new);
+            }
+            tables = new.clone();
+        }
         match &step {
             Step::Restore { checkpoint, parts, .. } => {
                 let state = state.expect("a restore needs a state directory");
+                let path = state.checkpoint_dir(checkpoint).join(DIMENSIONS_FILE);
+                if path.exists() {
+                    tables = read_binary(&path).unwrap_or_else(|e| fail(format!("{e:#}")));
+                    if index == 0 {
+                        flow.dimensions_in.update(&Tables::default(), &tables);
+                    }
+                    if let Some(planner) = &mut planner {
+                        planner.restored_dimensions(tables.clone());
+                    }
+                }
                 for part in (index..*parts).step_by(peers) {
                     let path = state.checkpoint_part(checkpoint, part);
                     let part: CheckpointPart = read_binary(&path).unwrap_or_else(|e| fail(format!("{e:#}")));
@@ -250,7 +281,7 @@ fn run_worker(
                 }
             }
             Step::Apply(plan) => {
-                let context = StepContext { job, state, bytes_read };
+                let context = StepContext { job, state, bytes_read, tables: &tables };
                 apply(worker, &mut flow, &mut tallies, time, &context, plan)
             }
             Step::Checkpoint { .. } => {}
@@ -300,6 +331,12 @@ fn run_worker(
             Step::Checkpoint { dir, epoch } => {
                 let state = state.expect("a checkpoint needs a state directory");
                 let part = flow.traces.as_mut().expect("traces are kept with a state directory").snapshot();
+                if index == 0 && tables != Tables::default() {
+                    let path = state.checkpoint_dir(&dir).join(DIMENSIONS_FILE);
+                    if let Err(e) = write_binary(&path, &tables) {
+                        fail(format!("state {}: cannot write a checkpoint: {e}", path.display()));
+                    }
+                }
                 if let Err(e) = write_binary(&state.checkpoint_part(&dir, index), &part) {
                     fail(format!("state {}: cannot write a checkpoint: {e}", state.checkpoint_dir(&dir).display()));
                 }
@@ -325,6 +362,7 @@ fn run_worker(
         }
     }
     drop(flow.facts_in);
+    drop(flow.dimensions_in);
     drop(flow.quality_in);
     drop(barrier);
     worker.step_or_park_while(None, || !probe.done());
@@ -343,14 +381,14 @@ fn apply(
     context: &StepContext<'_>,
     plan: &EpochPlan,
 ) {
-    let StepContext { job, state, bytes_read } = *context;
+    let StepContext { job, state, bytes_read, tables } = *context;
     let (index, peers) = (worker.index(), worker.peers());
     let units: Vec<(usize, usize)> =
         plan.files.iter().enumerate().flat_map(|(i, file)| (0..file.parts()).map(move |part| (i, part))).collect();
     let mut pieces = Vec::new();
     for &(i, part) in units.iter().skip(index).step_by(peers) {
         let file = &plan.files[i];
-        let piece = read_piece(file, i, part, job.format, bytes_read);
+        let piece = read_piece(file, i, part, job.format, tables, bytes_read);
         if file.parts() > 1 && part > 0 {
             // Written, or cleared of what a run that died may have left.
             let name = rejects_part_name(&file.name, part);
@@ -427,6 +465,8 @@ struct StepContext<'a> {
     job: &'a Job,
     state: Option<&'a StateDir>,
     bytes_read: &'a AtomicU64,
+    /// The dimension tables as of this epoch, for lines priced by the product dimension.
+    tables: &'a Tables,
 }
 
 /// Where the rejects of one range of a large file wait for the file's first range

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant, SystemTime};
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
+use crate::dimensions::{DimensionWatch, Tables};
 use crate::sinks::quality::Duplicate;
 use crate::sources::{examine, examine_all, list_dir, InputFile};
 use crate::state::{AppliedFile, ContentHash, Manifest};
@@ -30,6 +31,16 @@ pub enum Step {
     Checkpoint { dir: String, epoch: u64 },
 }
 
+impl Step {
+    /// The dimension tables every worker takes from this step on, when they changed.
+    pub fn dimensions(&self) -> Option<&Tables> {
+        match self {
+            Step::Apply(plan) => plan.dimensions.as_ref(),
+            Step::Restore { .. } | Step::Checkpoint { .. } => None,
+        }
+    }
+}
+
 /// The files of one epoch, and what was left out or taken back.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct EpochPlan {
@@ -41,11 +52,13 @@ pub struct EpochPlan {
     pub duplicates: Vec<Duplicate>,
     /// Files skipped because they changed after they were applied.
     pub changed: Vec<String>,
+    /// The dimension tables, when a dimension file changed since the last epoch.
+    pub dimensions: Option<Tables>,
 }
 
 impl EpochPlan {
     fn is_empty(&self) -> bool {
-        self.files.is_empty() && self.retract.is_empty()
+        self.files.is_empty() && self.retract.is_empty() && self.dimensions.is_none()
     }
 }
 
@@ -138,6 +151,8 @@ pub struct Planner {
     warned: std::collections::HashSet<PathBuf>,
     next_batch: usize,
     split: Split,
+    /// The dimension files, reloaded when they change.
+    dimensions: DimensionWatch,
     stop: &'static AtomicBool,
 }
 
@@ -157,6 +172,7 @@ impl Planner {
         policy: CheckpointPolicy,
         replace_changed: bool,
         split: Split,
+        dimensions: DimensionWatch,
         stop: &'static AtomicBool,
     ) -> Planner {
         let restore = resume.map(|manifest| Step::Restore {
@@ -180,8 +196,14 @@ impl Planner {
             warned: Default::default(),
             next_batch: 0,
             split,
+            dimensions,
             stop,
         }
+    }
+
+    /// The dimension tables a checkpoint restored (see [`DimensionWatch::restored`]).
+    pub fn restored_dimensions(&mut self, tables: Tables) {
+        self.dimensions.restored(tables);
     }
 
     pub fn ledger(&self) -> &Ledger {
@@ -240,6 +262,7 @@ impl Planner {
 
     fn plan(&mut self) -> Result<Option<EpochPlan>> {
         let mut plan = EpochPlan { epoch: self.epoch + 1, ..EpochPlan::default() };
+        plan.dimensions = self.dimensions.refresh()?;
         match &self.schedule {
             Schedule::Batch(groups) => {
                 let Some(mut group) = groups.get(self.next_batch).cloned() else { return Ok(None) };

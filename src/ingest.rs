@@ -8,7 +8,9 @@ use std::sync::atomic::AtomicU64;
 use serde::{Deserialize, Serialize};
 
 use crate::aggregate::FileFacts;
+use crate::dimensions::Tables;
 use crate::formats::{scan_file, Format, Reject};
+use crate::records::Record;
 use crate::sinks::quality::QualityRow;
 use crate::sources::InputFile;
 
@@ -33,10 +35,17 @@ pub struct Tally {
     pub unreadable: Option<String>,
 }
 
-pub fn read_piece(file: &InputFile, index: usize, part: usize, format: Format, bytes_read: &AtomicU64) -> Piece {
+pub fn read_piece(
+    file: &InputFile,
+    index: usize,
+    part: usize,
+    format: Format,
+    tables: &Tables,
+    bytes_read: &AtomicU64,
+) -> Piece {
     let mut facts = FileFacts::for_reports(crate::reports::ReportSet::for_format(format));
     let range = file.ranges.get(part).copied();
-    let scan = scan_file(&file.path, format, range, bytes_read, |record| facts.add(record));
+    let scan = scan_file(&file.path, format, range, bytes_read, |record| facts.add(with_dimensions(record, tables)));
     let mut tally = Tally { file: index, part, ..Tally::default() };
     match scan {
         Err(unreadable) => {
@@ -52,6 +61,26 @@ pub fn read_piece(file: &InputFile, index: usize, part: usize, format: Format, b
             Piece { rejects: scan.rejects, facts, tally }
         }
     }
+}
+
+/// Fills in what a record takes from the product dimension (SPEC §2: kiosk and
+/// techco prices, techco categories and brands), as the tables are now.
+fn with_dimensions<'a>(mut record: Record<'a>, tables: &'a Tables) -> Record<'a> {
+    match &mut record {
+        Record::OrderLine(line) if line.priced_by_dimension => line.unit_cents = tables.price_of(line.product),
+        Record::WebLog { event, purchase } => {
+            let product = tables.products.get(event.product);
+            event.category_code = product.map_or("", |p| p.category.as_str());
+            event.brand = product.map_or("", |p| p.brand.as_str());
+            event.price_cents = tables.price_of(event.product);
+            if let Some(line) = purchase {
+                line.category = event.category_code;
+                line.unit_cents = event.price_cents;
+            }
+        }
+        _ => {}
+    }
+    record
 }
 
 /// The verdict on a whole file from the tallies of all its pieces: its

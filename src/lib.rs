@@ -9,6 +9,9 @@
 //!  epochs)    rejects)               worker)      on timely)               epochs)
 //! ```
 //!
+//! [`dimensions`] reads product, agent and branch tables beside the facts; the
+//! reports join them as collections.
+//!
 //! [`engine`] runs that pipeline on timely workers, one step at a time as
 //! [`epochs`] plans them; [`state`] keeps what a restart needs (manifest,
 //! checkpoints); [`cli`] is the command line.
@@ -19,6 +22,7 @@ pub mod cli;
 pub mod cluster;
 pub mod dataflow;
 pub mod demo;
+pub mod dimensions;
 pub mod engine;
 pub mod epochs;
 pub mod formats;

@@ -3,6 +3,7 @@
 //! Records borrow their text from the reader's row buffer, so reading a row
 //! allocates nothing; the per-file aggregation interns whatever it keeps.
 
+use crate::dataflow::{text_key, TextKey};
 use crate::formats::fields::LocalTime;
 
 /// One clickstream event: a view, a cart, a purchase, or a source's own action.
@@ -23,7 +24,7 @@ pub struct Interaction<'a> {
 #[derive(Clone, Copy, Debug)]
 pub struct OrderLine<'a> {
     pub time: LocalTime,
-    pub order: &'a str,
+    pub order: OrderId<'a>,
     /// A cancellation (an online-retail invoice starting with `C`); only
     /// `monthly` counts these.
     pub cancelled: bool,
@@ -40,6 +41,50 @@ pub struct OrderLine<'a> {
     pub online: bool,
     pub payment_method: &'a str,
     pub agent: &'a str,
+    /// The branch of an offline sale, whose location the branch dimension gives.
+    pub branch: &'a str,
+    /// The unit price is the product dimension's, not the line's own (kiosk, techco).
+    pub priced_by_dimension: bool,
+}
+
+/// What identifies an order: a column of its own, or, for sources without one,
+/// the fields that make a basket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OrderId<'a> {
+    Id(&'a str),
+    /// Rows of one card at one kiosk at one written time are one basket.
+    Basket {
+        kiosk: &'a str,
+        card: &'a str,
+        time: &'a str,
+    },
+}
+
+impl OrderId<'_> {
+    /// The order's key: every worker and every process computes the same one.
+    pub fn key(&self) -> TextKey {
+        match *self {
+            OrderId::Id(id) => text_key(id),
+            OrderId::Basket { kiosk, card, time } => {
+                let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+                for part in [kiosk, card, time] {
+                    hasher.update(part.as_bytes());
+                    // A separator no text holds keeps ("ab", "c") apart from ("a", "bc").
+                    hasher.update(&[0xFF]);
+                }
+                hasher.digest().max(1)
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for OrderId<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OrderId::Id(id) => f.write_str(id),
+            OrderId::Basket { kiosk, card, time } => write!(f, "{kiosk}|{card}|{time}"),
+        }
+    }
 }
 
 impl<'a> OrderLine<'a> {
@@ -48,7 +93,7 @@ impl<'a> OrderLine<'a> {
     pub fn from_purchase(event: &Interaction<'a>) -> OrderLine<'a> {
         OrderLine {
             time: event.time,
-            order: event.session,
+            order: OrderId::Id(event.session),
             cancelled: false,
             customer: event.user,
             product: event.product,
@@ -61,6 +106,8 @@ impl<'a> OrderLine<'a> {
             online: true,
             payment_method: "",
             agent: "",
+            branch: "",
+            priced_by_dimension: false,
         }
     }
 
@@ -78,11 +125,27 @@ impl<'a> OrderLine<'a> {
     }
 }
 
+/// One row of a dimension file (SPEC §3): a key and its attributes.
+#[derive(Clone, Copy, Debug)]
+pub enum DimensionRow<'a> {
+    Product { id: &'a str, name: &'a str, category: &'a str, brand: &'a str, price_cents: Option<i64> },
+    Agent { id: &'a str, name: &'a str },
+    Branch { id: &'a str, location: &'a str },
+}
+
 /// What a format hands over for each good row.
 #[derive(Clone, Copy, Debug)]
 pub enum Record<'a> {
     Interaction(Interaction<'a>),
     OrderLine(OrderLine<'a>),
+    Dimension(DimensionRow<'a>),
+    /// A web log: an interaction whose category, brand and price are the product
+    /// dimension's, and, for a purchase, its own order line (not one derived from
+    /// the session, as a clickstream purchase's is).
+    WebLog {
+        event: Interaction<'a>,
+        purchase: Option<OrderLine<'a>>,
+    },
 }
 
 /// The event types the funnel reports single out; anything else is `Other` and

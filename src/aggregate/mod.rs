@@ -65,6 +65,14 @@ impl FileFacts {
                 }
             }
             Record::OrderLine(line) => self.sales.add(&line),
+            Record::WebLog { event, purchase } => {
+                self.interactions.add(&event);
+                if let Some(line) = purchase {
+                    self.sales.add(&line);
+                }
+            }
+            // Dimension files are read into tables, never into facts.
+            Record::Dimension(_) => {}
         }
     }
 

@@ -24,6 +24,7 @@ pub struct SalesFacts {
     day: Map<Day, i64>,
     category_order: Map<(TextKey, TextKey), LineTotals>,
     location_order: Map<(TextKey, TextKey), LocationTotals>,
+    branch_order: Map<(TextKey, TextKey), LocationTotals>,
     discount: Map<u8, LineTotals>,
     product_discount: Map<(TextKey, u8), i64>,
     payment_order: Map<(TextKey, TextKey), LineTotals>,
@@ -58,7 +59,7 @@ impl SalesFacts {
         let day = line.time.div_euclid(SECONDS_PER_DAY) as Day;
         let month = self.month_of(day);
         // Orders are only ever counted, never shown: they need no dictionary entry.
-        let order = text_key(line.order);
+        let order = line.order.key();
         let amount = line.amount_cents();
         if line.cancelled {
             let cancelled = LineTotals { lines: 1, units: line.quantity, revenue_cents: amount.abs() };
@@ -75,10 +76,15 @@ impl SalesFacts {
         }
         let category = self.name(line.category);
         self.category_order.entry((category, order)).or_default().add(&totals);
-        let location = self.name(line.location);
         let sold =
             LocationTotals { lines: 1, revenue_cents: amount, online_cents: if line.online { amount } else { 0 } };
-        self.location_order.entry((location, order)).or_default().add(&sold);
+        if line.branch.is_empty() {
+            let location = self.name(line.location);
+            self.location_order.entry((location, order)).or_default().add(&sold);
+        } else {
+            let branch = self.name(line.branch);
+            self.branch_order.entry((branch, order)).or_default().add(&sold);
+        }
         self.daypart[daypart(hour_of_day(line.time)) as usize].add(&totals);
         *self.day.entry(day).or_default() += 1;
         if !line.customer.is_empty() {
@@ -143,6 +149,7 @@ impl SalesFacts {
             day,
             category_order,
             location_order,
+            branch_order,
             discount,
             product_discount,
             payment_order,
@@ -183,6 +190,7 @@ impl SalesFacts {
         feed!(day, count);
         feed!(category_order, lines);
         feed!(location_order, |t: LocationTotals| t * sign);
+        feed!(branch_order, |t: LocationTotals| t * sign);
         feed!(discount, lines);
         feed!(product_discount, count);
         feed!(payment_order, lines);

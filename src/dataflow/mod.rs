@@ -242,8 +242,10 @@ facts!(SalesInputs, Sales, SalesTraces, SalesSnapshot {
     day: Day, isize;
     /// ((category, order), lines)
     category_order: (TextKey, TextKey), LineTotals;
-    /// ((location, order), lines)
+    /// ((location, order), lines), for lines located by their own fields
     location_order: (TextKey, TextKey), LocationTotals;
+    /// ((branch, order), lines), for offline lines located by their branch
+    branch_order: (TextKey, TextKey), LocationTotals;
     /// (discount percent, lines), for sources with offers
     discount: u8, LineTotals;
     /// ((product, discount percent), lines), for discounts above 0

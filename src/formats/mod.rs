@@ -4,10 +4,13 @@
 //! header onto its fields by name, then turns every row into records or a
 //! [`RowError`] that says why the row was rejected.
 
+pub mod dimensions;
 pub mod fields;
+pub mod kiosk;
 pub mod online_retail;
 pub mod qcompany;
 pub mod rees46;
+pub mod techco;
 
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
@@ -26,6 +29,10 @@ pub enum Format {
     OnlineRetail,
     /// Sales transactions with offers, agents and branches: transaction_id,transaction_date,...
     Qcompany,
+    /// Kiosk sales, one item a row: kiosk_id,product_id,card_hash,date_time,fc_number
+    Kiosk,
+    /// Web logs as JSON lines or a JSON array: log_id,customer_id,product_id,quantity,action,timestamp
+    Techco,
 }
 
 impl Format {
@@ -34,6 +41,30 @@ impl Format {
             Format::Rees46 => "rees46",
             Format::OnlineRetail => "online-retail",
             Format::Qcompany => "qcompany",
+            Format::Kiosk => "kiosk",
+            Format::Techco => "techco",
+        }
+    }
+}
+
+/// What a file is read as: facts in an input format, or a dimension table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    Facts(Format),
+    Dimension(dimensions::DimensionKind),
+}
+
+impl From<Format> for FileKind {
+    fn from(format: Format) -> Self {
+        FileKind::Facts(format)
+    }
+}
+
+impl FileKind {
+    fn name(self) -> &'static str {
+        match self {
+            FileKind::Facts(format) => format.name(),
+            FileKind::Dimension(kind) => kind.name(),
         }
     }
 }
@@ -135,14 +166,24 @@ pub enum Layout {
     Rees46(rees46::Rees46Layout),
     OnlineRetail(online_retail::OnlineRetailLayout),
     Qcompany(qcompany::QcompanyLayout),
+    Kiosk(kiosk::KioskLayout),
+    Dimension(dimensions::DimensionLayout),
 }
 
 impl Layout {
-    fn for_header(format: Format, columns: &Columns) -> Result<Layout, String> {
+    fn for_header(kind: FileKind, columns: &Columns) -> Result<Layout, String> {
+        let format = match kind {
+            FileKind::Facts(format) => format,
+            FileKind::Dimension(kind) => {
+                return dimensions::DimensionLayout::from_header(kind, columns).map(Layout::Dimension)
+            }
+        };
         match format {
             Format::Rees46 => rees46::Rees46Layout::from_header(columns).map(Layout::Rees46),
             Format::OnlineRetail => online_retail::OnlineRetailLayout::from_header(columns).map(Layout::OnlineRetail),
             Format::Qcompany => qcompany::QcompanyLayout::from_header(columns).map(Layout::Qcompany),
+            Format::Kiosk => kiosk::KioskLayout::from_header(columns).map(Layout::Kiosk),
+            Format::Techco => Err("techco logs are JSON, not CSV".into()),
         }
     }
 
@@ -151,6 +192,8 @@ impl Layout {
             Layout::Rees46(layout) => layout.parse(row).map(Record::Interaction),
             Layout::OnlineRetail(layout) => layout.parse(row).map(Record::OrderLine),
             Layout::Qcompany(layout) => layout.parse(row).map(Record::OrderLine),
+            Layout::Kiosk(layout) => layout.parse(row).map(Record::OrderLine),
+            Layout::Dimension(layout) => layout.parse(row).map(Record::Dimension),
         }
     }
 }
@@ -186,12 +229,25 @@ pub struct Unreadable {
 /// [`Unreadable`].
 pub fn scan_file(
     path: &Path,
-    format: Format,
+    kind: impl Into<FileKind>,
     range: Option<ByteRange>,
     bytes_read: &AtomicU64,
     mut on_record: impl FnMut(Record<'_>),
 ) -> Result<Scan, Unreadable> {
+    let kind = kind.into();
     let unreadable = |reason: String, rows| Unreadable { reason, rows };
+    if kind == FileKind::Facts(Format::Techco) {
+        // JSON has no record boundary a byte range could find: the first range's
+        // worker reads the whole file, any other range reads nothing.
+        if range.is_some_and(|r| r.start > 0) {
+            return Ok(Scan::default());
+        }
+        let mut data = Vec::new();
+        open(path, bytes_read)
+            .and_then(|mut input| input.read_to_end(&mut data))
+            .map_err(|e| unreadable(format!("cannot read: {e}"), 0))?;
+        return techco::scan_logs(&data, on_record);
+    }
     let input = open(path, bytes_read).map_err(|e| unreadable(format!("cannot open: {e}"), 0))?;
     let mut reader = csv_reader(input);
     let mut record = csv::ByteRecord::new();
@@ -216,11 +272,11 @@ pub fn scan_file(
             reader.read_byte_record(&mut record).map_err(|e| unreadable(describe_csv_error(&e), 0))?;
         }
     }
-    let layout = match Layout::for_header(format, &columns) {
+    let layout = match Layout::for_header(kind, &columns) {
         Ok(layout) => layout,
         Err(why) => {
             let rows = count_remaining_rows(&mut reader, &mut record);
-            return Err(unreadable(format!("not a {} file: {why}", format.name()), rows));
+            return Err(unreadable(format!("not a {} file: {why}", kind.name()), rows));
         }
     };
 

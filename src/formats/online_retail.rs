@@ -6,7 +6,7 @@
 
 use super::fields::{is_negative_decimal, parse_cents, parse_quantity, parse_time};
 use super::{Columns, Row, RowError};
-use crate::records::OrderLine;
+use crate::records::{OrderId, OrderLine};
 
 #[derive(Clone, Debug)]
 pub struct OnlineRetailLayout {
@@ -49,7 +49,7 @@ impl OnlineRetailLayout {
         }
         Ok(OrderLine {
             time,
-            order: invoice,
+            order: OrderId::Id(invoice),
             cancelled: invoice.starts_with('C'),
             customer: row.optional(self.customer_id)?,
             product,
@@ -62,6 +62,8 @@ impl OnlineRetailLayout {
             online: true,
             payment_method: "",
             agent: "",
+            branch: "",
+            priced_by_dimension: false,
         })
     }
 }

@@ -12,11 +12,12 @@
 //! - offers do not stack: the line's discount is that of the largest true offer;
 //! - an online line's location is the city of its shipping address, the
 //!   second-to-last comma- or line-separated part (`12 High St, Leeds, LS1 4AP` →
-//!   `Leeds`), or the only part; an offline line's location is its branch id.
+//!   `Leeds`), or the only part; an offline line's location is its branch's, from the
+//!   branch dimension (its id where the dimension does not locate it).
 
 use super::fields::{is_negative_decimal, parse_cents, parse_quantity, parse_time};
 use super::{Columns, Row, RowError};
-use crate::records::OrderLine;
+use crate::records::{OrderId, OrderLine};
 
 #[derive(Clone, Debug)]
 pub struct QcompanyLayout {
@@ -75,11 +76,15 @@ impl QcompanyLayout {
             }
         }
         let online = flag(row, self.is_online, "is_online")?;
-        let location =
-            if online { city_of(row.optional(self.shipping_address)?) } else { row.optional(self.branch_id)? };
+        // An offline sale is located by its branch, through the branch dimension.
+        let (location, branch) = if online {
+            (city_of(row.optional(self.shipping_address)?), "")
+        } else {
+            ("", row.optional(self.branch_id)?)
+        };
         Ok(OrderLine {
             time,
-            order,
+            order: OrderId::Id(order),
             cancelled: false,
             customer: row.optional(self.customer_id)?,
             product,
@@ -92,6 +97,8 @@ impl QcompanyLayout {
             online,
             payment_method: row.optional(self.payment_method)?,
             agent: row.optional(self.sales_agent_id)?,
+            branch,
+            priced_by_dimension: false,
         })
     }
 }
@@ -134,7 +141,7 @@ mod tests {
 sales_agent_id,branch_id,product_id,product_name,product_category,offer_1,offer_2,offer_3,offer_4,offer_5,\
 units,unit_price,is_online,payment_method,shipping_address\n";
 
-    /// (discount, online, location, payment, agent, amount) of every accepted line, and
+    /// (discount, online, location or branch, payment, agent, amount) of every accepted line, and
     /// (line, reason kind) of every rejected one.
     type Lines = Vec<(u8, bool, String, String, String, i64)>;
 
@@ -146,7 +153,8 @@ units,unit_price,is_online,payment_method,shipping_address\n";
         let scan = scan_file(&path, Format::Qcompany, None, &AtomicU64::new(0), |record| {
             let Record::OrderLine(l) = record else { panic!("qcompany yields order lines") };
             let amount = l.amount_cents();
-            lines.push((l.discount_pct, l.online, l.location.into(), l.payment_method.into(), l.agent.into(), amount));
+            let location = if l.online { l.location } else { l.branch };
+            lines.push((l.discount_pct, l.online, location.into(), l.payment_method.into(), l.agent.into(), amount));
         })
         .unwrap();
         (lines, scan.rejects.iter().map(|r| (r.line, r.error.kind)).collect())

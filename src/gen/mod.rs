@@ -1,15 +1,21 @@
 //! Sample-data generators behind `cartflow gen`, `cartflow demo` and `cartflow bench`.
 //!
 //! [`generate_rees46`] writes a clickstream export, [`generate_online_retail`] an
-//! invoice-line export, [`generate_qcompany`] sales transactions. All write their files in parallel, each file from its own
+//! invoice-line export, [`generate_qcompany`] sales transactions, [`generate_kiosk`]
+//! kiosk sales and [`generate_techco`] web logs, both with their product dimension.
+//! All write their files in parallel, each file from its own
 //! random stream, so the output does not depend on the number of threads.
 
+mod kiosk;
 mod online_retail;
 mod qcompany;
 mod rees46;
+mod techco;
+pub use kiosk::*;
 pub use online_retail::*;
 pub use qcompany::*;
 pub use rees46::*;
+pub use techco::*;
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
@@ -46,11 +52,12 @@ pub struct GenSummary {
     pub bytes: u64,
 }
 
-/// Writes file `k` of `opts.files` as `<stem>-NNNNN.csv` (or `.csv.gz`) by calling
-/// `write_rows(out, k, first row's global index, rows)`, files in parallel.
+/// Writes file `k` of `opts.files` as `<stem>-NNNNN.<extension>` (or `.<extension>.gz`)
+/// by calling `write_rows(out, k, first row's global index, rows)`, files in parallel.
 fn write_files(
     opts: &GenOptions,
     stem: &str,
+    extension: &str,
     write_rows: impl Fn(&mut dyn Write, usize, u64, u64) -> Result<()> + Sync,
 ) -> Result<GenSummary> {
     let files = opts.files.max(1);
@@ -68,7 +75,7 @@ fn write_files(
                 if k >= files || failed.load(Ordering::Relaxed) {
                     break;
                 }
-                let result = write_file(opts, stem, k, &write_rows);
+                let result = write_file(opts, stem, extension, k, &write_rows);
                 if result.is_err() {
                     failed.store(true, Ordering::Relaxed);
                 }
@@ -102,10 +109,11 @@ fn file_rows(rows: u64, files: usize, k: usize) -> (u64, u64) {
 fn write_file(
     opts: &GenOptions,
     stem: &str,
+    extension: &str,
     k: usize,
     write_rows: &(impl Fn(&mut dyn Write, usize, u64, u64) -> Result<()> + Sync),
 ) -> Result<(PathBuf, u64)> {
-    let name = format!("{stem}-{:05}.csv{}", k + 1, if opts.gzip { ".gz" } else { "" });
+    let name = format!("{stem}-{:05}.{extension}{}", k + 1, if opts.gzip { ".gz" } else { "" });
     let path = opts.out.join(&name);
     let part = opts.out.join(format!(".{name}.part"));
     let (first, rows) = file_rows(opts.events, opts.files.max(1), k);

@@ -85,7 +85,7 @@ const NOUNS: [&str; 16] = [
 const QUANTITIES: [i64; 10] = [1, 2, 3, 4, 6, 12, 12, 24, 48, 96];
 
 pub fn generate_online_retail(opts: &GenOptions) -> Result<GenSummary> {
-    write_files(opts, "lines", |out, k, first, rows| write_rows(out, opts.seed, opts.events, k, first, rows))
+    write_files(opts, "lines", "csv", |out, k, first, rows| write_rows(out, opts.seed, opts.events, k, first, rows))
 }
 
 /// A product's row text from `StockCode` to `Price` is fixed: (code, description, price).

@@ -8,13 +8,14 @@
 //! - **Time comes from the row's index**, over the year 2023, so every file is one
 //!   contiguous slice of the year in time order. A transaction's lines share its
 //!   time, customer, agent, branch, channel and payment, and never straddle files.
+//! - `OUT/dimensions/` holds the branch and agent tables (`--branches`, `--agents`).
 //! - About 30% of transactions are online (shipped to an address whose city is the
 //!   location), 10% are guests', and one line in three carries an offer, now and
 //!   then two at once.
 
 use std::io::Write;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use rand_core::RngCore;
 use rand_pcg::Pcg64Mcg;
 
@@ -44,7 +45,40 @@ const LAST_NAMES: [&str; 6] = ["Smith", "Okafor", "Nowak", "Lee", "García", "O'
 const PAYMENTS: [&str; 4] = ["Cash", "Credit Card", "Debit Card", "Mobile Wallet"];
 
 pub fn generate_qcompany(opts: &GenOptions) -> Result<GenSummary> {
-    write_files(opts, "sales", |out, k, first, rows| write_rows(out, opts.seed, opts.events, k, first, rows))
+    write_dimensions(opts)?;
+    write_files(opts, "sales", "csv", |out, k, first, rows| write_rows(out, opts.seed, opts.events, k, first, rows))
+}
+
+/// `OUT/dimensions/branches.csv` and `agents.csv`: every branch but the last is
+/// located, and every agent but one is named, as in real, slightly stale exports.
+fn write_dimensions(opts: &GenOptions) -> Result<()> {
+    let dir = opts.out.join("dimensions");
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let mut branches = String::from("branch_id,class,location,establish_date\n");
+    for b in 1..BRANCHES {
+        let class = ["A", "B", "C"][(b % 3) as usize];
+        branches.push_str(&format!(
+            "B{b:02},{class},{},20{:02}-0{}-15\n",
+            CITIES[(b * 3 % 10) as usize],
+            10 + b,
+            1 + b % 9
+        ));
+    }
+    let mut agents = String::from("sales_person_id,name,hire_date\n");
+    for a in 1..=AGENTS {
+        if a == 13 {
+            continue;
+        }
+        let mut rng = world_rng(3, a);
+        let first = FIRST_NAMES[(rng.next_u64() % FIRST_NAMES.len() as u64) as usize];
+        let last = LAST_NAMES[(rng.next_u64() % LAST_NAMES.len() as u64) as usize];
+        agents.push_str(&format!("A{a:03},{first} {last},2019-0{}-01\n", 1 + a % 9));
+    }
+    for (name, text) in [("branches.csv", branches), ("agents.csv", agents)] {
+        let path = dir.join(name);
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
 }
 
 fn world_rng(kind: u64, index: u64) -> Pcg64Mcg {

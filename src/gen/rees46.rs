@@ -92,7 +92,7 @@ const FREE_PRODUCT: f64 = 0.002;
 /// `.events-NNNNN.csv.part` and renamed when complete, so a watcher never takes half a file.
 pub fn generate_rees46(opts: &GenOptions) -> Result<GenSummary> {
     let model = Model::new(opts.events);
-    write_files(opts, "events", |out, k, first, rows| model.write_rows(out, opts.seed, k, first, rows))
+    write_files(opts, "events", "csv", |out, k, first, rows| model.write_rows(out, opts.seed, k, first, rows))
 }
 
 /// Everything shared read-only by the file writers.

@@ -5,6 +5,7 @@ pub mod interactions;
 pub mod sales;
 
 use crate::dataflow::{Dictionary, Interactions, Sales};
+use crate::dimensions::Dimensions;
 use crate::formats::Format;
 use crate::sinks::Outputs;
 
@@ -37,6 +38,8 @@ impl ReportSet {
         match format {
             Format::Rees46 => ReportSet { interactions: true, sales: true, by_category: true, ..ReportSet::default() },
             Format::OnlineRetail => ReportSet { sales: true, by_location: true, ..ReportSet::default() },
+            Format::Kiosk => ReportSet { sales: true, by_category: true, by_location: true, ..ReportSet::default() },
+            Format::Techco => ReportSet { interactions: true, sales: true, by_category: true, ..ReportSet::default() },
             Format::Qcompany => ReportSet {
                 interactions: false,
                 sales: true,
@@ -74,16 +77,22 @@ pub fn build_reports<'s>(
     set: ReportSet,
     interaction_facts: &Interactions<'s>,
     sales_facts: &Sales<'s>,
+    dimensions: &Dimensions<'s>,
     params: &ReportParams,
     out: &mut Outputs,
 ) {
-    // Every text a report may show, from either kind of record, looked up in one place.
-    let names: &Dictionary<'s> =
-        &interaction_facts.names.clone().concat(sales_facts.names.clone()).distinct().arrange_by_key();
+    // Every text a report may show, from facts and dimensions alike, looked up in one place.
+    let names: &Dictionary<'s> = &interaction_facts
+        .names
+        .clone()
+        .concat(sales_facts.names.clone())
+        .concat(dimensions.names.clone())
+        .distinct()
+        .arrange_by_key();
     if set.interactions {
         interactions::build(interaction_facts, names, params, out);
     }
     if set.sales {
-        sales::build(sales_facts, names, set, params, out);
+        sales::build(sales_facts, dimensions, names, set, params, out);
     }
 }

@@ -7,27 +7,32 @@
 //! ORDER BY date, units DESC, agent, product_name
 //! ```
 //!
-//! The agent is shown by its id; the product by the name `top_products` shows.
+//! The agent is shown by the agent dimension's name, else by its id; the product by
+//! the name `top_products` shows.
 
 use serde::{Deserialize, Serialize};
 
-use super::{with_product_name, SalesViews};
-use crate::dataflow::{resolve, Day, Desc, Dictionary, Sales, TextKey};
+use super::{resolve_or_own, with_product_name, SalesViews};
+use crate::dataflow::{Day, Desc, Dictionary, Sales, TextKey};
+use crate::dimensions::Dimensions;
 use crate::sinks::csv_out::Fields;
 use crate::sinks::{Outputs, ReportRow};
 
-pub fn build<'s>(facts: &Sales<'s>, views: &SalesViews<'s>, names: &Dictionary<'s>, out: &mut Outputs) {
+pub fn build<'s>(
+    facts: &Sales<'s>,
+    views: &SalesViews<'s>,
+    dimensions: &Dimensions<'s>,
+    names: &Dictionary<'s>,
+    out: &mut Outputs,
+) {
     let sold =
         facts.agent_day_product.clone().count().map(|((agent, day, product), t)| (product, (agent, day, t.units)));
     let named = with_product_name(sold, &views.product_names)
         .map(|(product, (product_name, (agent, day, units)))| (agent, (day, units, product_name, product)));
-    let rows = resolve(named, names).map(|(agent, (date, units, product_name, product))| AgentDailyRow {
-        date,
-        units: Desc(units),
-        agent,
-        product_name,
-        product,
-    });
+    let rows =
+        resolve_or_own(named, &dimensions.agent_name, names).map(|(agent, (date, units, product_name, product))| {
+            AgentDailyRow { date, units: Desc(units), agent, product_name, product }
+        });
     out.report("agent_daily", rows);
 }
 

@@ -31,6 +31,7 @@ use differential_dataflow::ExchangeData;
 use super::{ReportParams, ReportSet};
 use crate::dataflow::diff::OrderTotals;
 use crate::dataflow::{resolve, Coll, Counted, Day, Dictionary, Sales, TextKey, Time};
+use crate::dimensions::Dimensions;
 use crate::sinks::Outputs;
 
 /// In the order SPEC §4.2 lists them; a job writes those its sources yield.
@@ -65,7 +66,14 @@ pub struct SalesViews<'s> {
 /// (product, name) for products that have a name, arranged for lookups.
 pub type ProductNames<'s> = Arranged<'s, TraceAgent<ValSpine<TextKey, String, Time, isize>>>;
 
-pub fn build<'s>(facts: &Sales<'s>, names: &Dictionary<'s>, set: ReportSet, params: &ReportParams, out: &mut Outputs) {
+pub fn build<'s>(
+    facts: &Sales<'s>,
+    dimensions: &Dimensions<'s>,
+    names: &Dictionary<'s>,
+    set: ReportSet,
+    params: &ReportParams,
+    out: &mut Outputs,
+) {
     let views = SalesViews {
         customers: orders_per(facts.customer_order.clone(), OrderTotals::from),
         customer_days: facts.customer_day.clone().reduce(|_customer, days: &Counted<Day>, output| {
@@ -74,7 +82,7 @@ pub fn build<'s>(facts: &Sales<'s>, names: &Dictionary<'s>, set: ReportSet, para
                 output.push(((first, present.next_back().unwrap_or(first)), 1isize));
             }
         }),
-        product_names: product_names(facts, names),
+        product_names: product_names(facts, dimensions, names),
     };
     top_products::build(facts, &views, names, params, out);
     customers::build(&views, names, out);
@@ -89,7 +97,7 @@ pub fn build<'s>(facts: &Sales<'s>, names: &Dictionary<'s>, set: ReportSet, para
         revenue_by_category::build(facts, names, out);
     }
     if set.by_location {
-        revenue_by_location::build(facts, names, out);
+        revenue_by_location::build(facts, dimensions, names, out);
     }
     if set.offers {
         offers::build(facts, out);
@@ -99,7 +107,7 @@ pub fn build<'s>(facts: &Sales<'s>, names: &Dictionary<'s>, set: ReportSet, para
         payment_methods::build(facts, names, out);
     }
     if set.agents {
-        agent_daily::build(facts, &views, names, out);
+        agent_daily::build(facts, &views, dimensions, names, out);
     }
 }
 
@@ -119,8 +127,9 @@ where
         .count()
 }
 
-/// A product's name: the most frequent name on its lines, ties to the smallest.
-fn product_names<'s>(facts: &Sales<'s>, names: &Dictionary<'s>) -> ProductNames<'s> {
+/// A product's name: the product dimension's, else the most frequent name on its
+/// lines, ties to the smallest.
+fn product_names<'s>(facts: &Sales<'s>, dimensions: &Dimensions<'s>, names: &Dictionary<'s>) -> ProductNames<'s> {
     let most_frequent = facts
         .product_name
         .clone()
@@ -131,10 +140,25 @@ fn product_names<'s>(facts: &Sales<'s>, names: &Dictionary<'s>) -> ProductNames<
             }
         })
         .map(|(product, name)| (name, product));
-    resolve(most_frequent, names)
+    let from_lines = resolve(most_frequent, names)
         .map(|(name, product)| (product, name))
-        .reduce(|_product, candidates: &Counted<String>, output| output.push((candidates[0].0.clone(), 1isize)))
-        .arrange_by_key()
+        .reduce(|_product, candidates: &Counted<String>, output| output.push((candidates[0].0.clone(), 1isize)));
+    let from_dimension = resolve(dimensions.product_name.clone().map(|(product, name)| (name, product)), names)
+        .map(|(name, product)| (product, name));
+    let named_by_dimension = dimensions.product_name.clone().map(|(product, _)| product);
+    from_dimension.concat(from_lines.antijoin(named_by_dimension)).arrange_by_key()
+}
+
+/// Replaces each row's key by the dimension's text for it, else by the key's own text.
+pub fn resolve_or_own<'s, V: ExchangeData>(
+    rows: Coll<'s, (TextKey, V)>,
+    dimension: &Coll<'s, (TextKey, TextKey)>,
+    names: &Dictionary<'s>,
+) -> Coll<'s, (String, V)> {
+    let by_dimension = dimension.clone().arrange_by_key();
+    let mapped = rows.clone().join_core(by_dimension, |_key, value, text| Some((*text, value.clone())));
+    let own = rows.antijoin(dimension.clone().map(|(key, _)| key));
+    resolve(mapped.concat(own), names)
 }
 
 /// Adds each row's product name: empty for a product no line names.

@@ -6,17 +6,28 @@
 //! FROM order_lines WHERE NOT cancelled GROUP BY location
 //! ORDER BY revenue DESC, location
 //! ```
+//!
+//! An offline sale's location is its branch's, from the branch dimension; a branch
+//! the dimension does not locate shows as its id.
 
 use serde::{Deserialize, Serialize};
 
 use super::orders_per;
 use crate::dataflow::diff::OrderTotals;
 use crate::dataflow::{resolve, Desc, Dictionary, Sales};
+use crate::dimensions::Dimensions;
 use crate::sinks::csv_out::Fields;
 use crate::sinks::{Outputs, ReportRow};
 
-pub fn build<'s>(facts: &Sales<'s>, names: &Dictionary<'s>, out: &mut Outputs) {
-    let locations = orders_per(facts.location_order.clone(), OrderTotals::from);
+pub fn build<'s>(facts: &Sales<'s>, dimensions: &Dimensions<'s>, names: &Dictionary<'s>, out: &mut Outputs) {
+    let branches = facts.branch_order.clone().map(|(branch, order)| (branch, order));
+    let located =
+        branches.clone().join_core(dimensions.branch_location.clone().arrange_by_key(), |_branch, order, location| {
+            Some((*location, *order))
+        });
+    let unlocated = branches.antijoin(dimensions.branch_location.clone().map(|(branch, _)| branch));
+    let lines = facts.location_order.clone().concat(located).concat(unlocated);
+    let locations = orders_per(lines, OrderTotals::from);
     let rows = resolve(locations, names).map(|(location, t)| LocationRevenueRow {
         revenue_cents: Desc(t.revenue_cents),
         location,

@@ -1,0 +1,221 @@
+//! `techco`: web logs as JSON lines or one JSON array (SPEC §2).
+//!
+//! Each log is an object with `log_id, customer_id, product_id, quantity, action,
+//! timestamp`; absent values are `null`, ids may be strings or numbers. Every log
+//! is an interaction (event type = action); a `purchase` is also an order line
+//! (order = log_id). Neither carries a price or category: both come from the
+//! product dimension as it is when the log is read, as does the brand.
+//!
+//! Readings where the SPEC is open: `action`, `timestamp` and `log_id` are
+//! required; a null quantity is 1; logs have no session, so every log counts in
+//! the one empty session; a line of JSON lines, or an element of an array, that
+//! is not an object with these fields is a rejected row, while a file whose JSON
+//! cannot be followed to its end is refused whole.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+use serde::de::{self, Deserializer, IgnoredAny, Visitor};
+use serde::Deserialize;
+
+use super::fields::{parse_quantity, parse_time};
+use super::{Reject, RowError, Scan, Unreadable};
+use crate::records::{Interaction, OrderId, OrderLine, Record};
+
+/// A JSON scalar as text: strings as they are, numbers as written by Rust.
+#[derive(Debug)]
+enum Scalar<'a> {
+    Text(Cow<'a, str>),
+    Integer(i128),
+    Float(f64),
+    Bool(bool),
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Scalar<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ScalarVisitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for ScalarVisitor<'a> {
+            type Value = Scalar<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string, number or boolean")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Scalar::Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Scalar::Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Scalar::Integer(v.into()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(Scalar::Integer(v.into()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(Scalar::Float(v))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(Scalar::Bool(v))
+            }
+        }
+        deserializer.deserialize_any(ScalarVisitor(std::marker::PhantomData))
+    }
+}
+
+#[derive(Deserialize)]
+struct Log<'a> {
+    #[serde(borrow, default)]
+    log_id: Option<Scalar<'a>>,
+    #[serde(borrow, default)]
+    customer_id: Option<Scalar<'a>>,
+    #[serde(borrow, default)]
+    product_id: Option<Scalar<'a>>,
+    #[serde(borrow, default)]
+    quantity: Option<Scalar<'a>>,
+    #[serde(borrow, default)]
+    action: Option<Scalar<'a>>,
+    #[serde(borrow, default)]
+    timestamp: Option<Scalar<'a>>,
+}
+
+/// Text buffers for scalars that are not strings, reused from row to row.
+#[derive(Default)]
+struct Scratch {
+    buffers: [String; 6],
+}
+
+/// The text of a field, trimmed; empty when null or absent.
+fn text<'s>(value: &'s Option<Scalar<'_>>, buffer: &'s mut String) -> &'s str {
+    buffer.clear();
+    match value {
+        None => "",
+        Some(Scalar::Text(text)) => text.trim(),
+        Some(Scalar::Integer(n)) => {
+            let _ = write!(buffer, "{n}");
+            buffer
+        }
+        Some(Scalar::Float(x)) => {
+            let _ = write!(buffer, "{x}");
+            buffer
+        }
+        Some(Scalar::Bool(b)) => {
+            let _ = write!(buffer, "{b}");
+            buffer
+        }
+    }
+}
+
+/// Turns one log into its records.
+fn parse_log<'r>(log: &'r Log<'_>, scratch: &'r mut Scratch) -> Result<Record<'r>, RowError> {
+    let [b0, b1, b2, b3, b4, b5] = &mut scratch.buffers;
+    let required = |value: &'r str, name: &'static str| {
+        if value.is_empty() {
+            Err(RowError::new("missing required field", name))
+        } else {
+            Ok(value)
+        }
+    };
+    let log_id = required(text(&log.log_id, b0), "log_id")?;
+    let action = required(text(&log.action, b1), "action")?;
+    let time_text = required(text(&log.timestamp, b2), "timestamp")?;
+    let time = parse_time(time_text).map_err(|why| RowError::field("timestamp", why, time_text))?;
+    let customer = text(&log.customer_id, b3);
+    let product = text(&log.product_id, b4);
+    let quantity_text = text(&log.quantity, b5);
+    let quantity = if quantity_text.is_empty() {
+        1
+    } else {
+        parse_quantity(quantity_text).map_err(|why| RowError::field("quantity", why, quantity_text))?
+    };
+    let event = Interaction {
+        time,
+        event_type: action,
+        user: customer,
+        session: "",
+        product,
+        category_id: "",
+        category_code: "",
+        brand: "",
+        price_cents: 0,
+    };
+    if action != "purchase" {
+        return Ok(Record::WebLog { event, purchase: None });
+    }
+    let line = OrderLine {
+        time,
+        order: OrderId::Id(log_id),
+        cancelled: false,
+        customer,
+        product,
+        product_name: "",
+        category: "",
+        quantity,
+        unit_cents: 0,
+        discount_pct: 0,
+        location: "",
+        online: true,
+        payment_method: "",
+        agent: "",
+        branch: "",
+        priced_by_dimension: true,
+    };
+    Ok(Record::WebLog { event, purchase: Some(line) })
+}
+
+/// Reads a techco log file's bytes (already decompressed): JSON lines, or one array.
+pub fn scan_logs(data: &[u8], mut on_record: impl FnMut(Record<'_>)) -> Result<Scan, Unreadable> {
+    let mut scan = Scan::default();
+    let mut scratch = Scratch::default();
+    let mut handle = |scan: &mut Scan, start: usize, end: usize, line: u64| {
+        scan.rows += 1;
+        let bytes = &data[start..end];
+        let outcome = match serde_json::from_slice::<Log<'_>>(bytes) {
+            Ok(log) => parse_log(&log, &mut scratch).map(&mut on_record),
+            Err(e) => Err(RowError::new("not a log object", e.to_string())),
+        };
+        if let Err(error) = outcome {
+            let raw = String::from_utf8_lossy(bytes).trim_end().to_string();
+            scan.rejects.push(Reject { line, error, bytes: (start as u64, end as u64), raw });
+        }
+    };
+    let first = data.iter().position(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|i| data[i] == b'[') {
+        let mut at = first.unwrap_or(0) + 1;
+        let mut line = 1 + newlines(&data[..at]);
+        loop {
+            let skipped = data[at..].iter().take_while(|b| b.is_ascii_whitespace() || **b == b',').count();
+            line += newlines(&data[at..at + skipped]);
+            at += skipped;
+            match data.get(at) {
+                Some(b']') => break,
+                None => return Err(Unreadable { reason: "the JSON array is not closed".into(), rows: scan.rows }),
+                Some(_) => {}
+            }
+            let mut values = serde_json::Deserializer::from_slice(&data[at..]).into_iter::<IgnoredAny>();
+            if let Some(Err(e)) = values.next() {
+                return Err(Unreadable { reason: format!("cannot read as JSON: {e}"), rows: scan.rows });
+            }
+            let end = at + values.byte_offset();
+            handle(&mut scan, at, end, line);
+            line += newlines(&data[at..end]);
+            at = end;
+        }
+    } else {
+        let mut line = 0;
+        let mut at = 0;
+        for piece in data.split_inclusive(|&b| b == b'\n') {
+            line += 1;
+            let start = at;
+            at += piece.len();
+            if piece.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            handle(&mut scan, start, at, line);
+        }
+    }
+    Ok(scan)
+}
+
+fn newlines(bytes: &[u8]) -> u64 {
+    bytes.iter().filter(|&&b| b == b'\n').count() as u64
+}
