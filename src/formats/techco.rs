@@ -219,3 +219,75 @@ pub fn scan_logs(data: &[u8], mut on_record: impl FnMut(Record<'_>)) -> Result<S
 fn newlines(bytes: &[u8]) -> u64 {
     bytes.iter().filter(|&&b| b == b'\n').count() as u64
 }
+
+#[cfg(test)]
+mod tests {
+    use super::scan_logs;
+    use crate::records::Record;
+
+    /// (action, user, product, purchase (order, quantity)) of every accepted log, and
+    /// (line, reason kind) of every rejected one.
+    type Logs = Vec<(String, String, String, Option<(String, i64)>)>;
+
+    fn read(text: &str) -> (Logs, Vec<(u64, &'static str, String)>) {
+        let mut logs = Vec::new();
+        let scan = scan_logs(text.as_bytes(), |record| {
+            let Record::WebLog { event, purchase } = record else { panic!("techco yields web logs") };
+            let purchase = purchase.map(|line| (line.order.to_string(), line.quantity));
+            logs.push((event.event_type.into(), event.user.into(), event.product.into(), purchase));
+        })
+        .unwrap();
+        (logs, scan.rejects.iter().map(|r| (r.line, r.error.kind, r.raw.clone())).collect())
+    }
+
+    #[test]
+    fn json_lines_and_an_array_read_alike() {
+        let lines = "{\"log_id\": 1, \"customer_id\": 7, \"product_id\": \"P1\", \"quantity\": null, \"action\": \"view\", \"timestamp\": \"2024-05-01T10:00:00Z\"}\n\
+                     \n\
+                     {\"log_id\": \"2\", \"customer_id\": null, \"product_id\": 12, \"quantity\": 3, \"action\": \"purchase\", \"timestamp\": \"2024-05-01 11:00:00\"}\n\
+                     {\"log_id\": 3, \"action\": \"purchase\", \"timestamp\": \"2024-05-01 12:00:00\", \"extra\": [1]}\n";
+        let array = "[\n  {\"log_id\": 1, \"customer_id\": 7, \"product_id\": \"P1\", \"quantity\": null, \"action\": \"view\",\n   \"timestamp\": \"2024-05-01T10:00:00Z\"},\n\
+                     {\"log_id\": \"2\", \"customer_id\": null, \"product_id\": 12, \"quantity\": 3, \"action\": \"purchase\", \"timestamp\": \"2024-05-01 11:00:00\"} ,\
+                     {\"log_id\": 3, \"action\": \"purchase\", \"timestamp\": \"2024-05-01 12:00:00\", \"extra\": [1]}\n]\n";
+        let expected: Logs = vec![
+            ("view".into(), "7".into(), "P1".into(), None),
+            ("purchase".into(), "".into(), "12".into(), Some(("2".into(), 3))),
+            ("purchase".into(), "".into(), "".into(), Some(("3".into(), 1))),
+        ];
+        for text in [lines, array] {
+            let (logs, rejects) = read(text);
+            assert_eq!(logs, expected);
+            assert!(rejects.is_empty(), "{rejects:?}");
+        }
+    }
+
+    #[test]
+    fn bad_logs_are_rejected_with_their_physical_line() {
+        let text = "[{\"log_id\": 1, \"action\": \"view\", \"timestamp\": \"2024-05-01\"},\n\
+                    {\"log_id\": 2, \"action\": \"view\",\n \"timestamp\": \"yesterday\"},\n\
+                    {\"log_id\": 3, \"timestamp\": \"2024-05-01\"},\n\
+                    \"just text\",\n\
+                    {\"log_id\": 4, \"action\": \"purchase\", \"quantity\": 1.5, \"timestamp\": \"2024-05-01\"}]";
+        let (logs, rejects) = read(text);
+        assert_eq!(logs.len(), 1);
+        let kinds: Vec<(u64, &str)> = rejects.iter().map(|(line, kind, _)| (*line, *kind)).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (2, "unparsable time"),
+                (4, "missing required field"),
+                (5, "not a log object"),
+                (6, "unparsable quantity")
+            ]
+        );
+        assert_eq!(rejects[2].2, "\"just text\"");
+        let (_, rejects) = read("{\"log_id\": 1, \"action\": \"view\", \"timestamp\": \"2024-05-01\"}\nnot json\n");
+        assert_eq!(rejects.iter().map(|r| (r.0, r.1)).collect::<Vec<_>>(), vec![(2, "not a log object")]);
+    }
+
+    #[test]
+    fn an_array_that_cannot_be_followed_refuses_the_file() {
+        assert!(scan_logs(b"[{\"log_id\": 1}, {\"log_id\": ", |_| {}).is_err());
+        assert!(scan_logs(b"[{\"log_id\": 1, \"action\": \"view\", \"timestamp\": \"2024-05-01\"}", |_| {}).is_err());
+    }
+}
