@@ -28,6 +28,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub mod sales;
+pub mod techco;
 
 /// The ten interaction reports, in SPEC order.
 pub const REPORTS: [&str; 10] = [
