@@ -39,6 +39,8 @@
 //!   payment_method, agent = sales_agent_id; location = the city of shipping_address
 //!   for an online line (see `shipping_city`), else branch_id (no branch dimension).
 //!   Field counts, UTF-8, blank lines, line numbers and refusal as for online-retail.
+//! - A product's shown name is its non-empty dimension name where one is given, else
+//!   the most frequent non-empty name of its lines (ties: smallest), else empty.
 //! - The product name every report shows is the one `top_products` shows. `agent_daily`
 //!   shows the agent id and leaves out lines with no agent; its product id breaks the
 //!   last ties without being shown.
@@ -216,18 +218,19 @@ pub fn read_online_retail(path: &Path, max_reject_rate: f64) -> (FileResult, Vec
     read_line_csv(path, max_reject_rate, &canonical, &OR_REQUIRED, &parse_online_retail_row)
 }
 
-/// Reads one CSV file of order lines: the header maps each column (trimmed, lower-cased,
-/// a UTF-8 BOM stripped) to a canonical field by `canonical`, the first column of a
-/// field winning; a header without every `required` field refuses the file. Each data
-/// row goes through `parse` (with the header's width and the column map). Blank lines,
-/// line numbers and the reject-rate refusal are as for rees46 (`super::read_file`).
-fn read_line_csv(
+/// Reads one CSV file of order lines (or of other rows `T`, such as dimension rows): the
+/// header maps each column (trimmed, lower-cased, a UTF-8 BOM stripped) to a canonical
+/// field by `canonical`, the first column of a field winning; a header without every
+/// `required` field refuses the file. Each data row goes through `parse` (with the
+/// header's width and the column map). Blank lines, line numbers and the reject-rate
+/// refusal are as for rees46 (`super::read_file`).
+fn read_line_csv<T>(
     path: &Path,
     max_reject_rate: f64,
     canonical: &dyn Fn(&str) -> Option<&'static str>,
     required: &[&str],
-    parse: &dyn Fn(&csv::ByteRecord, usize, &BTreeMap<&str, usize>) -> Result<Line, String>,
-) -> (FileResult, Vec<Line>) {
+    parse: &dyn Fn(&csv::ByteRecord, usize, &BTreeMap<&str, usize>) -> Result<T, String>,
+) -> (FileResult, Vec<T>) {
     let name = path.file_name().unwrap().to_string_lossy().into_owned();
     let mut result =
         FileResult { name, rows: 0, accepted: 0, rejected: 0, refused: false, rejects: vec![], events: vec![] };
@@ -605,8 +608,20 @@ impl<'a> Agg<'a> {
     }
 }
 
-/// Every sales report of `source` for these order lines, as report name → full text.
+/// Every sales report of `source` for these order lines, as report name → full text,
+/// with no product dimension.
 pub fn sales_reports(lines: &[Line], source: SalesSource, params: Params) -> BTreeMap<String, String> {
+    sales_reports_named(lines, source, params, &BTreeMap::new())
+}
+
+/// Every sales report of `source` for these order lines, a product's name taken from
+/// `product_names` (product id → its dimension name) where it has a non-empty one.
+pub fn sales_reports_named(
+    lines: &[Line],
+    source: SalesSource,
+    params: Params,
+    product_names: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     let mut put = |name: &str, rows: Vec<Vec<String>>| {
         out.insert(name.to_string(), csv_text(sales_header(name), &rows));
@@ -614,8 +629,8 @@ pub fn sales_reports(lines: &[Line], source: SalesSource, params: Params) -> BTr
     let live: Vec<&Line> = lines.iter().filter(|l| !l.cancelled).collect();
     let customers_live: Vec<&Line> = live.iter().copied().filter(|l| !l.customer.is_empty()).collect();
 
-    // The name each product is shown with: the most frequent non-empty name over its
-    // live lines (ties: smallest), empty if none.
+    // The name each product is shown with: its non-empty dimension name, else the most
+    // frequent non-empty name over its live lines (ties: smallest), empty if none.
     let shown: BTreeMap<&str, &str> = {
         let mut names: BTreeMap<&str, BTreeMap<&str, u64>> = BTreeMap::new();
         for l in &live {
@@ -634,7 +649,10 @@ pub fn sales_reports(lines: &[Line], source: SalesSource, params: Params) -> BTr
                         best = Some((name, n));
                     }
                 }
-                (product, best.map_or("", |b| b.0))
+                match product_names.get(product).filter(|n| !n.is_empty()) {
+                    Some(name) => (product, name.as_str()),
+                    None => (product, best.map_or("", |b| b.0)),
+                }
             })
             .collect()
     };
