@@ -1,7 +1,8 @@
 //! A plain, single-threaded reference for the sales reports of SPEC §4.2, written from
 //! the contract alone (no cartflow code, no dataflow): order lines from rees46 purchase
-//! events or read from online-retail or qcompany files the way §2, §8 and §9 say, folded
-//! into `BTreeMap`s, and every report printed as the exact text the program must write.
+//! events or read from online-retail, qcompany or kiosk files the way §2, §8 and §9 say
+//! (kiosk lines priced and named from the product dimension), folded into `BTreeMap`s,
+//! and every report printed as the exact text the program must write.
 //!
 //! Readings of the contract that this file follows:
 //! - online-retail headers are matched by name, trimmed, case-insensitively, a UTF-8 BOM
@@ -39,9 +40,32 @@
 //!   payment_method, agent = sales_agent_id; location = the city of shipping_address
 //!   for an online line (see `shipping_city`), else branch_id (no branch dimension).
 //!   Field counts, UTF-8, blank lines, line numbers and refusal as for online-retail.
+//! - A product's shown name is its non-empty dimension name where one is given, else
+//!   the most frequent non-empty name of its lines (ties: smallest), else empty.
 //! - The product name every report shows is the one `top_products` shows. `agent_daily`
 //!   shows the agent id and leaves out lines with no agent; its product id breaks the
 //!   last ties without being shown.
+//! - kiosk sales: the five columns of §2 (`kiosk_id,product_id,card_hash,date_time,
+//!   fc_number`), each matched by its own name (trimmed, case-insensitive, BOM
+//!   stripped). kiosk_id, product_id and date_time are required (absent from the
+//!   header: the file is refused; empty: the row is rejected); card_hash and fc_number
+//!   may be empty or absent. date_time is a §2 time. Field counts, UTF-8, blank lines,
+//!   line numbers and refusal as for online-retail. A row is one line: quantity 1,
+//!   never cancelled, customer = card_hash (empty: a guest), location = kiosk_id,
+//!   category = fc_number, offline, no discount, payment method or agent, empty name;
+//!   order = (kiosk_id, card_hash, date_time as written), so one card's rows at one
+//!   kiosk at one written time are one order, and so are a guest's.
+//! - The kiosk product dimension: `product_id,product_name,fc_number,brand,onqi,cost,
+//!   margins` by name; the product_id column and value are required, the rest optional.
+//!   cost is a price as above (to cents, half away from zero; `-0.00` is 0); empty means
+//!   no cost. A row with an empty product_id, an unparsable or negative cost, a wrong
+//!   field count or invalid UTF-8 gives nothing; so does a file that cannot be read or
+//!   has no product_id column. Files apply in order, rows in file order, each accepted
+//!   row replacing the product's whole entry (name and cost).
+//! - A kiosk line's unit price is its product's dimension cost, 0 when the product is
+//!   not in the dimension or has no cost. Kiosk lines carry no names, so a product
+//!   outside the dimension, or with an empty name there, is shown with an empty name.
+//!   kiosk writes the rees46 reports plus revenue_by_location (online_revenue 0.00).
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -79,6 +103,7 @@ pub enum SalesSource {
     Rees46,
     OnlineRetail,
     Qcompany,
+    Kiosk,
 }
 
 const REES46_REPORTS: [&str; 10] = [
@@ -125,6 +150,20 @@ const QCOMPANY_REPORTS: [&str; 15] = [
     "agent_daily",
 ];
 
+const KIOSK_REPORTS: [&str; 11] = [
+    "top_products",
+    "customers",
+    "repeat_customers",
+    "top_customers",
+    "customer_product_repeats",
+    "time_of_day",
+    "monthly",
+    "order_values",
+    "rfm",
+    "revenue_by_category",
+    "revenue_by_location",
+];
+
 /// The per-entity sales reports (written as `OUT/<report>/part-*.csv`).
 pub const SALES_PER_ENTITY: [&str; 2] = ["customers", "rfm"];
 
@@ -134,6 +173,7 @@ pub fn sales_report_names(source: SalesSource) -> &'static [&'static str] {
         SalesSource::Rees46 => &REES46_REPORTS,
         SalesSource::OnlineRetail => &ONLINE_RETAIL_REPORTS,
         SalesSource::Qcompany => &QCOMPANY_REPORTS,
+        SalesSource::Kiosk => &KIOSK_REPORTS,
     }
 }
 
@@ -216,18 +256,19 @@ pub fn read_online_retail(path: &Path, max_reject_rate: f64) -> (FileResult, Vec
     read_line_csv(path, max_reject_rate, &canonical, &OR_REQUIRED, &parse_online_retail_row)
 }
 
-/// Reads one CSV file of order lines: the header maps each column (trimmed, lower-cased,
-/// a UTF-8 BOM stripped) to a canonical field by `canonical`, the first column of a
-/// field winning; a header without every `required` field refuses the file. Each data
-/// row goes through `parse` (with the header's width and the column map). Blank lines,
-/// line numbers and the reject-rate refusal are as for rees46 (`super::read_file`).
-fn read_line_csv(
+/// Reads one CSV file of order lines (or of other rows `T`, such as dimension rows): the
+/// header maps each column (trimmed, lower-cased, a UTF-8 BOM stripped) to a canonical
+/// field by `canonical`, the first column of a field winning; a header without every
+/// `required` field refuses the file. Each data row goes through `parse` (with the
+/// header's width and the column map). Blank lines, line numbers and the reject-rate
+/// refusal are as for rees46 (`super::read_file`).
+fn read_line_csv<T>(
     path: &Path,
     max_reject_rate: f64,
     canonical: &dyn Fn(&str) -> Option<&'static str>,
     required: &[&str],
-    parse: &dyn Fn(&csv::ByteRecord, usize, &BTreeMap<&str, usize>) -> Result<Line, String>,
-) -> (FileResult, Vec<Line>) {
+    parse: &dyn Fn(&csv::ByteRecord, usize, &BTreeMap<&str, usize>) -> Result<T, String>,
+) -> (FileResult, Vec<T>) {
     let name = path.file_name().unwrap().to_string_lossy().into_owned();
     let mut result =
         FileResult { name, rows: 0, accepted: 0, rejected: 0, refused: false, rejects: vec![], events: vec![] };
@@ -501,6 +542,140 @@ pub fn expected_qcompany(files: &[PathBuf], params: Params, max_reject_rate: f64
     sales_reports(&lines, SalesSource::Qcompany, params)
 }
 
+// ---------------------------------------------------------------------------------------
+// Reading kiosk sales and the product dimension (SPEC §2, §3, §8, §9)
+// ---------------------------------------------------------------------------------------
+
+/// The columns of a kiosk sales file, each matched by its own name only.
+const KIOSK_COLUMNS: [&str; 5] = ["kiosk_id", "product_id", "card_hash", "date_time", "fc_number"];
+const KIOSK_REQUIRED: [&str; 3] = ["kiosk_id", "product_id", "date_time"];
+
+/// Reads one kiosk sales file by the contract: the file's quality figures and rejects
+/// (`FileResult::events` stays empty), and its accepted order lines (none when refused),
+/// each with unit price 0 until `price_kiosk_lines` gives it the dimension's cost.
+pub fn read_kiosk(path: &Path, max_reject_rate: f64) -> (FileResult, Vec<Line>) {
+    let canonical = |key: &str| KIOSK_COLUMNS.iter().find(|c| **c == key).copied();
+    read_line_csv(path, max_reject_rate, &canonical, &KIOSK_REQUIRED, &parse_kiosk_row)
+}
+
+fn parse_kiosk_row(record: &csv::ByteRecord, width: usize, columns: &BTreeMap<&str, usize>) -> Result<Line, String> {
+    let text = row_text(record, width)?;
+    let get = |name: &str| columns.get(name).map_or("", |i| text[*i]);
+    for name in KIOSK_REQUIRED {
+        if get(name).is_empty() {
+            return Err(format!("missing required field {name}"));
+        }
+    }
+    let (date, hour) = parse_time(get("date_time")).ok_or_else(|| "unparsable time".to_string())?;
+    Ok(Line {
+        date,
+        hour: hour as u32,
+        order: kiosk_order_id(get("kiosk_id"), get("card_hash"), get("date_time")),
+        cancelled: false,
+        customer: get("card_hash").to_string(),
+        product: get("product_id").to_string(),
+        name: String::new(),
+        category: get("fc_number").to_string(),
+        quantity: 1,
+        unit_cents: 0,
+        discount_pct: 0,
+        location: get("kiosk_id").to_string(),
+        online: false,
+        payment_method: String::new(),
+        agent: String::new(),
+    })
+}
+
+/// The order id of a kiosk row: the triple (kiosk_id, card_hash, date_time as written)
+/// as one text, each part length-prefixed so that distinct triples never meet. Order
+/// ids are only counted, never shown.
+pub fn kiosk_order_id(kiosk: &str, card: &str, time: &str) -> String {
+    format!("{}:{kiosk}|{}:{card}|{time}", kiosk.len(), card.len())
+}
+
+/// Reads every kiosk file; the lines of files that are not refused, in file order, and
+/// the file results sorted by name. Unit prices are still 0.
+pub fn load_kiosk(files: &[PathBuf], max_reject_rate: f64) -> (Vec<FileResult>, Vec<Line>) {
+    let mut results = vec![];
+    let mut lines = vec![];
+    for f in files {
+        let (r, l) = read_kiosk(f, max_reject_rate);
+        results.push(r);
+        lines.extend(l);
+    }
+    results.sort_by(|a, b| a.name.cmp(&b.name));
+    (results, lines)
+}
+
+/// The columns of the kiosk product dimension, each matched by its own name only.
+const DIMENSION_COLUMNS: [&str; 7] = ["product_id", "product_name", "fc_number", "brand", "onqi", "cost", "margins"];
+
+/// One accepted dimension row: product id, name (may be empty), cost in cents (None:
+/// no cost given).
+type DimensionRow = (String, String, Option<i64>);
+
+fn parse_dimension_row(
+    record: &csv::ByteRecord,
+    width: usize,
+    columns: &BTreeMap<&str, usize>,
+) -> Result<DimensionRow, String> {
+    let text = row_text(record, width)?;
+    let get = |name: &str| columns.get(name).map_or("", |i| text[*i]);
+    if get("product_id").is_empty() {
+        return Err("missing required field product_id".into());
+    }
+    let cost = match get("cost") {
+        "" => None,
+        c => Some(parse_price(c)?),
+    };
+    Ok((get("product_id").to_string(), get("product_name").to_string(), cost))
+}
+
+/// The product dimension from these files, in order: product id → (name, cost in
+/// cents). A later row, in the same file or a later one, replaces the product's whole
+/// entry; rows that cannot be read give nothing (no reject rate applies).
+pub fn read_product_dimension(paths: &[PathBuf]) -> BTreeMap<String, (String, Option<i64>)> {
+    let canonical = |key: &str| DIMENSION_COLUMNS.iter().find(|c| **c == key).copied();
+    let mut products = BTreeMap::new();
+    for path in paths {
+        let (_, rows) = read_line_csv(path, f64::INFINITY, &canonical, &["product_id"], &parse_dimension_row);
+        for (product, name, cost) in rows {
+            products.insert(product, (name, cost));
+        }
+    }
+    products
+}
+
+/// Gives each kiosk line its product's dimension cost (0 without one).
+pub fn price_kiosk_lines(lines: &mut [Line], dimension: &BTreeMap<String, (String, Option<i64>)>) {
+    for l in lines {
+        l.unit_cents = dimension.get(&l.product).and_then(|(_, cost)| *cost).unwrap_or(0);
+    }
+}
+
+/// The non-empty product names of a dimension, as `sales_reports_named` takes them.
+pub fn dimension_names(dimension: &BTreeMap<String, (String, Option<i64>)>) -> BTreeMap<String, String> {
+    dimension
+        .iter()
+        .filter(|(_, (name, _))| !name.is_empty())
+        .map(|(product, (name, _))| (product.clone(), name.clone()))
+        .collect()
+}
+
+/// The expected text of every kiosk sales report for these sales files and product
+/// dimension files (applied in order).
+pub fn expected_kiosk(
+    files: &[PathBuf],
+    dimension_files: &[PathBuf],
+    params: Params,
+    max_reject_rate: f64,
+) -> BTreeMap<String, String> {
+    let (_, mut lines) = load_kiosk(files, max_reject_rate);
+    let dimension = read_product_dimension(dimension_files);
+    price_kiosk_lines(&mut lines, &dimension);
+    sales_reports_named(&lines, SalesSource::Kiosk, params, &dimension_names(&dimension))
+}
+
 /// The expected text of every online-retail sales report for these input files.
 pub fn expected_online_retail(files: &[PathBuf], params: Params, max_reject_rate: f64) -> BTreeMap<String, String> {
     let (_, lines) = load_online_retail(files, max_reject_rate);
@@ -605,8 +780,20 @@ impl<'a> Agg<'a> {
     }
 }
 
-/// Every sales report of `source` for these order lines, as report name → full text.
+/// Every sales report of `source` for these order lines, as report name → full text,
+/// with no product dimension.
 pub fn sales_reports(lines: &[Line], source: SalesSource, params: Params) -> BTreeMap<String, String> {
+    sales_reports_named(lines, source, params, &BTreeMap::new())
+}
+
+/// Every sales report of `source` for these order lines, a product's name taken from
+/// `product_names` (product id → its dimension name) where it has a non-empty one.
+pub fn sales_reports_named(
+    lines: &[Line],
+    source: SalesSource,
+    params: Params,
+    product_names: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     let mut put = |name: &str, rows: Vec<Vec<String>>| {
         out.insert(name.to_string(), csv_text(sales_header(name), &rows));
@@ -614,8 +801,8 @@ pub fn sales_reports(lines: &[Line], source: SalesSource, params: Params) -> BTr
     let live: Vec<&Line> = lines.iter().filter(|l| !l.cancelled).collect();
     let customers_live: Vec<&Line> = live.iter().copied().filter(|l| !l.customer.is_empty()).collect();
 
-    // The name each product is shown with: the most frequent non-empty name over its
-    // live lines (ties: smallest), empty if none.
+    // The name each product is shown with: its non-empty dimension name, else the most
+    // frequent non-empty name over its live lines (ties: smallest), empty if none.
     let shown: BTreeMap<&str, &str> = {
         let mut names: BTreeMap<&str, BTreeMap<&str, u64>> = BTreeMap::new();
         for l in &live {
@@ -634,7 +821,10 @@ pub fn sales_reports(lines: &[Line], source: SalesSource, params: Params) -> BTr
                         best = Some((name, n));
                     }
                 }
-                (product, best.map_or("", |b| b.0))
+                match product_names.get(product).filter(|n| !n.is_empty()) {
+                    Some(name) => (product, name.as_str()),
+                    None => (product, best.map_or("", |b| b.0)),
+                }
             })
             .collect()
     };
@@ -899,8 +1089,8 @@ pub fn sales_reports(lines: &[Line], source: SalesSource, params: Params) -> BTr
         put("rfm", rows);
     }
 
-    let by_category = matches!(source, SalesSource::Rees46 | SalesSource::Qcompany);
-    let by_location = matches!(source, SalesSource::OnlineRetail | SalesSource::Qcompany);
+    let by_category = matches!(source, SalesSource::Rees46 | SalesSource::Qcompany | SalesSource::Kiosk);
+    let by_location = matches!(source, SalesSource::OnlineRetail | SalesSource::Qcompany | SalesSource::Kiosk);
 
     // revenue_by_category: revenue desc, then category, orders, units.
     if by_category {
