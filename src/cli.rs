@@ -1,7 +1,7 @@
 //! The command line (SPEC §1). Exit status: 0 success, 2 usage error, 1 anything else.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,12 +11,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::cluster::ClusterOptions;
 use crate::dimensions::DimensionSources;
-use crate::engine::{self, Job, RunSummary, StateOptions};
+use crate::engine::{self, Job, RunSummary, Source, StateOptions};
 use crate::epochs::{CheckpointPolicy, Schedule, WatchOptions};
 use crate::formats::Format;
 use crate::gen::{
     generate_kiosk, generate_online_retail, generate_qcompany, generate_rees46, generate_techco, GenOptions,
 };
+use crate::job_file::{JobFile, JobFileError};
 use crate::reports::ReportParams;
 use crate::sources::discover;
 
@@ -96,15 +97,18 @@ struct GenArgs {
 
 #[derive(Args, Debug)]
 struct RunArgs {
+    /// A job file (TOML): sources, dimension files, output and settings; flags override it.
+    #[arg(long)]
+    config: Option<PathBuf>,
     /// Input files or directories (a directory's files, by the name rules of `watch`).
-    #[arg(long, required = true, num_args = 1..)]
+    #[arg(long, num_args = 1.., required_unless_present = "config", requires = "format")]
     input: Vec<PathBuf>,
     /// Format of the input files.
-    #[arg(long, value_enum)]
-    format: Format,
+    #[arg(long, value_enum, requires = "input")]
+    format: Option<Format>,
     /// Directory to write reports to.
-    #[arg(long)]
-    out: PathBuf,
+    #[arg(long, required_unless_present = "config")]
+    out: Option<PathBuf>,
     /// Apply each file as its own epoch instead of all files in one.
     #[arg(long)]
     epoch_per_file: bool,
@@ -125,18 +129,21 @@ struct RunArgs {
 
 #[derive(Args, Debug)]
 struct WatchArgs {
+    /// A job file (TOML): sources, dimension files, output and settings; flags override it.
+    #[arg(long)]
+    config: Option<PathBuf>,
     /// Directory to watch for new files.
-    #[arg(long)]
-    input: PathBuf,
+    #[arg(long, required_unless_present = "config", requires = "format")]
+    input: Option<PathBuf>,
     /// Format of the input files.
-    #[arg(long, value_enum)]
-    format: Format,
+    #[arg(long, value_enum, requires = "input")]
+    format: Option<Format>,
     /// Directory to write reports to.
-    #[arg(long)]
-    out: PathBuf,
+    #[arg(long, required_unless_present = "config")]
+    out: Option<PathBuf>,
     /// State directory: applied files and checkpoints, for restarts.
-    #[arg(long)]
-    state: PathBuf,
+    #[arg(long, required_unless_present = "config")]
+    state: Option<PathBuf>,
     /// How often to scan the directory (e.g. 10ms, 1s, 5m).
     #[arg(long, default_value = "1s", value_parser = duration)]
     poll: Duration,
@@ -249,15 +256,15 @@ pub struct EngineArgs {
     /// Worker threads in this process [default: the number of cores].
     #[arg(short, long, value_parser = at_least_one)]
     pub workers: Option<usize>,
-    /// Leaderboard length.
-    #[arg(long, default_value_t = 10)]
-    pub top: usize,
-    /// Rows per group in per-group rankings.
-    #[arg(long, default_value_t = 3)]
-    pub per_group: usize,
-    /// Refuse a file whole when more than this share of its rows is rejected.
-    #[arg(long, default_value_t = 0.05, value_parser = share)]
-    pub max_reject_rate: f64,
+    /// Leaderboard length [default: 10].
+    #[arg(long)]
+    pub top: Option<usize>,
+    /// Rows per group in per-group rankings [default: 3].
+    #[arg(long)]
+    pub per_group: Option<usize>,
+    /// Refuse a file whole when more than this share of its rows is rejected [default: 0.05].
+    #[arg(long, value_parser = share)]
+    pub max_reject_rate: Option<f64>,
     /// Read plain files larger than this many bytes in ranges, on several workers.
     #[arg(long, default_value_t = 64 << 20, value_parser = at_least_one_u64)]
     pub split_bytes: u64,
@@ -302,21 +309,40 @@ impl EngineArgs {
     }
 
     pub fn params(&self) -> ReportParams {
-        ReportParams { top: self.top, per_group: self.per_group }
+        ReportParams { top: self.top.unwrap_or(10), per_group: self.per_group.unwrap_or(3) }
+    }
+
+    /// Settings the command line leaves out, taken from a job file.
+    fn or_job_file(mut self, file: &JobFile) -> EngineArgs {
+        self.workers = self.workers.or(file.workers);
+        self.top = self.top.or(file.top);
+        self.per_group = self.per_group.or(file.per_group);
+        self.max_reject_rate = self.max_reject_rate.or(file.max_reject_rate);
+        let dimensions = file.dimensions();
+        for (flags, from_file) in [
+            (&mut self.products, dimensions.products),
+            (&mut self.agents, dimensions.agents),
+            (&mut self.branches, dimensions.branches),
+        ] {
+            if flags.is_empty() {
+                *flags = from_file;
+            }
+        }
+        self
     }
 
     /// A job with these engine settings.
     pub fn job(
         &self,
         schedule: Schedule,
-        format: Format,
+        sources: Vec<Source>,
         out_dir: PathBuf,
         state: Option<StateOptions>,
         cluster: Option<ClusterOptions>,
     ) -> Job {
         Job {
             schedule,
-            format,
+            sources,
             dimensions: DimensionSources {
                 products: self.products.clone(),
                 agents: self.agents.clone(),
@@ -325,7 +351,7 @@ impl EngineArgs {
             out_dir,
             workers: self.workers(),
             params: self.params(),
-            max_reject_rate: self.max_reject_rate,
+            max_reject_rate: self.max_reject_rate.unwrap_or(0.05),
             split_bytes: self.split_bytes,
             state,
             cluster,
@@ -423,15 +449,23 @@ fn execute(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Run(args) => {
-            let mut groups = vec![discover(&args.input)?];
+            let file = job_file(args.config.as_deref())?;
+            let sources = sources(&args.input, args.format, &file, args.config.as_deref())?;
+            let mut first = Vec::new();
+            for source in &sources {
+                first.extend(discover(&source.paths)?);
+            }
+            let mut groups = vec![first];
             for then in &args.then {
                 groups.push(discover(std::slice::from_ref(then))?);
             }
-            if args.epoch_per_file {
+            if args.epoch_per_file || file.epoch_per_file {
                 groups = groups.into_iter().flatten().map(|file| vec![file]).collect();
             }
-            let state = args.state.map(|dir| args.checkpoints.options(dir));
-            let job = args.engine.job(Schedule::Batch(groups), args.format, args.out, state, args.cluster.options()?);
+            let out = args.out.or(file.out.clone()).ok_or_else(|| missing("out", args.config.as_deref()))?;
+            let state = args.state.or(file.state.clone()).map(|dir| args.checkpoints.options(dir));
+            let engine = args.engine.or_job_file(&file);
+            let job = engine.job(Schedule::Batch(groups), sources, out, state, args.cluster.options()?);
             let out_dir = job.out_dir.clone();
             let summary = run_with_progress(job, quiet)?;
             if !quiet && args.cluster.is_first() {
@@ -440,19 +474,27 @@ fn execute(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Watch(args) => {
-            if !args.input.is_dir() {
-                anyhow::bail!("input {}: not a directory; watch takes a directory to scan", args.input.display());
+            let file = job_file(args.config.as_deref())?;
+            let inputs: Vec<PathBuf> = args.input.iter().cloned().collect();
+            let sources = sources(&inputs, args.format, &file, args.config.as_deref())?;
+            let dirs: Vec<PathBuf> = sources.iter().flat_map(|s| s.paths.iter().cloned()).collect();
+            if let Some(dir) = dirs.iter().find(|dir| !dir.is_dir()) {
+                anyhow::bail!("input {}: not a directory; watch takes a directory to scan", dir.display());
             }
             install_stop_handler()?;
             let schedule = Schedule::Watch(WatchOptions {
-                dir: args.input,
+                dirs,
                 poll: args.poll,
                 settle: args.settle,
                 require_marker: args.require_marker,
                 retract_deleted: args.retract_deleted,
             });
-            let state = Some(args.checkpoints.options(args.state));
-            let job = args.engine.job(schedule, args.format, args.out, state, args.cluster.options()?);
+            let config = args.config.as_deref();
+            let out = args.out.or(file.out.clone()).ok_or_else(|| missing("out", config))?;
+            let state_dir = args.state.or(file.state.clone()).ok_or_else(|| missing("state", config))?;
+            let state = Some(args.checkpoints.options(state_dir));
+            let engine = args.engine.or_job_file(&file);
+            let job = engine.job(schedule, sources, out, state, args.cluster.options()?);
             let out_dir = job.out_dir.clone();
             tracing::info!("watching; Ctrl-C stops after the epoch in flight");
             let summary = engine::run(job, Arc::new(AtomicU64::new(0)), &STOP)?;
@@ -462,6 +504,34 @@ fn execute(cli: Cli) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// The job file named by `--config`, or an empty one.
+fn job_file(path: Option<&Path>) -> Result<JobFile> {
+    match path {
+        None => Ok(JobFile::default()),
+        Some(path) => JobFile::load(path).map_err(|e| match e.downcast::<JobFileError>() {
+            Ok(bad) => UsageError(bad.0).into(),
+            Err(e) => e,
+        }),
+    }
+}
+
+/// The sources: `--input` with `--format`, which override the job file's.
+fn sources(input: &[PathBuf], format: Option<Format>, file: &JobFile, config: Option<&Path>) -> Result<Vec<Source>> {
+    if let (false, Some(format)) = (input.is_empty(), format) {
+        return Ok(vec![Source { format, paths: input.to_vec() }]);
+    }
+    if let Some(config) = config {
+        file.require_sources(config).map_err(|e| UsageError(format!("{e:#}")))?;
+    }
+    Ok(file.sources())
+}
+
+/// A setting that neither the command line nor the job file gives.
+fn missing(key: &str, config: Option<&Path>) -> anyhow::Error {
+    let file = config.map_or(String::new(), |c| format!(" and job file {} has no `{key}` key", c.display()));
+    UsageError(format!("no --{key} given{file}")).into()
 }
 
 /// Set by Ctrl-C or SIGTERM: `watch` finishes the epoch in flight, checkpoints and exits.

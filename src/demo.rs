@@ -6,6 +6,7 @@ use anyhow::{Context, Result};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, CellAlignment, Table};
 
 use crate::cli::{run_with_progress, DemoArgs};
+use crate::engine::Source;
 use crate::epochs::Schedule;
 use crate::formats::Format;
 use crate::gen::{generate_rees46, GenOptions};
@@ -17,7 +18,8 @@ pub fn demo(args: &DemoArgs, quiet: bool) -> Result<()> {
     let generated =
         generate_rees46(&GenOptions { events: args.events, seed: 42, files: 4, out: data_dir.clone(), gzip: false })?;
     let schedule = Schedule::Batch(vec![discover(std::slice::from_ref(&data_dir))?]);
-    let job = args.engine.job(schedule, Format::Rees46, report_dir.clone(), None, None);
+    let source = Source { format: Format::Rees46, paths: vec![data_dir.clone()] };
+    let job = args.engine.job(schedule, vec![source], report_dir.clone(), None, None);
     let workers = job.workers;
     let summary = run_with_progress(job, quiet)?;
     let seconds: f64 = summary.epochs.iter().map(|e| e.seconds).sum();

@@ -42,7 +42,8 @@ use crate::state::{read_binary, write_binary, CheckpointRef, FileContribution, M
 #[derive(Clone, Debug)]
 pub struct Job {
     pub schedule: Schedule,
-    pub format: Format,
+    /// Where the facts come from, each source in its own format.
+    pub sources: Vec<Source>,
     /// Product, agent and branch tables to read beside the facts.
     pub dimensions: DimensionSources,
     pub out_dir: PathBuf,
@@ -56,7 +57,25 @@ pub struct Job {
     pub cluster: Option<ClusterOptions>,
 }
 
+/// Files of one format: files, or directories standing for the files in them.
+#[derive(Clone, Debug)]
+pub struct Source {
+    pub format: Format,
+    pub paths: Vec<PathBuf>,
+}
+
 impl Job {
+    /// The format of an input file: that of the source naming it or its directory.
+    pub fn format_of(&self, path: &Path) -> Format {
+        let named = |source: &&Source| source.paths.iter().any(|p| p == path || Some(p.as_path()) == path.parent());
+        self.sources.iter().find(named).or(self.sources.first()).map_or(Format::Rees46, |s| s.format)
+    }
+
+    /// The reports every source together yields.
+    pub fn report_set(&self) -> ReportSet {
+        self.sources.iter().fold(ReportSet::default(), |set, source| set.union(ReportSet::for_format(source.format)))
+    }
+
     /// Worker threads in all processes.
     pub fn total_workers(&self) -> usize {
         self.workers.max(1) * self.cluster.as_ref().map_or(1, |c| c.processes)
@@ -212,7 +231,7 @@ fn run_worker(
         let (mut quality_in, quality) = scope.new_collection::<QualityRow, isize>();
         quality_in.advance_to(1);
         let mut outputs = Outputs::new(index, probe.clone());
-        let set = ReportSet::for_format(job.format);
+        let set = job.report_set();
         build_reports(set, &interactions, &sales, &dimensions, &job.params, &mut outputs);
         // Dimension files are read afresh at every start, so their rows stay out of the checkpoint.
         let quality_table = outputs.table("_quality", quality.clone().concat(dimensions.quality.clone()));
@@ -388,7 +407,7 @@ fn apply(
     let mut pieces = Vec::new();
     for &(i, part) in units.iter().skip(index).step_by(peers) {
         let file = &plan.files[i];
-        let piece = read_piece(file, i, part, job.format, tables, bytes_read);
+        let piece = read_piece(file, i, part, job.format_of(&file.path), job.report_set(), tables, bytes_read);
         if file.parts() > 1 && part > 0 {
             // Written, or cleared of what a run that died may have left.
             let name = rejects_part_name(&file.name, part);

@@ -107,7 +107,8 @@ impl Ledger {
 /// How `watch` decides that a file is complete.
 #[derive(Clone, Debug)]
 pub struct WatchOptions {
-    pub dir: PathBuf,
+    /// The directories to scan; every source of a job has its own.
+    pub dirs: Vec<PathBuf>,
     pub poll: Duration,
     pub settle: Duration,
     pub require_marker: bool,
@@ -277,22 +278,24 @@ impl Planner {
             }
             Schedule::Watch(options) => {
                 let options = options.clone();
-                // A directory or file that cannot be read now (a network share
-                // away, a permission being fixed) is retried every poll, not fatal.
-                let listed = match list_dir(&options.dir) {
-                    Ok(listed) => listed,
-                    Err(e) => {
-                        self.warn_once(&options.dir, format!("{e:#}; retrying every poll"));
-                        return Ok(None);
+                let mut listed = Vec::new();
+                for dir in &options.dirs {
+                    // A directory or file that cannot be read now (a network share
+                    // away, a permission being fixed) is retried every poll, not fatal.
+                    match list_dir(dir) {
+                        Ok(files) => {
+                            self.warned.remove(dir);
+                            if options.retract_deleted {
+                                self.retract_deleted(dir, &files, &mut plan);
+                            }
+                            listed.extend(files);
+                        }
+                        Err(e) => self.warn_once(dir, format!("{e:#}; retrying every poll")),
                     }
-                };
-                self.warned.remove(&options.dir);
+                }
                 // Forget files that went away before they settled.
                 let present: std::collections::HashSet<&Path> = listed.iter().map(|f| f.path.as_path()).collect();
                 self.observed.retain(|path, _| present.contains(path.as_path()));
-                if options.retract_deleted {
-                    self.retract_deleted(&options.dir, &listed, &mut plan);
-                }
                 for mut file in listed {
                     if self.is_settled(&file, &options) {
                         if let Err(e) = examine(&mut file, self.split.bytes, self.split.workers) {

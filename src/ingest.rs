@@ -11,6 +11,7 @@ use crate::aggregate::FileFacts;
 use crate::dimensions::Tables;
 use crate::formats::{scan_file, Format, Reject};
 use crate::records::Record;
+use crate::reports::ReportSet;
 use crate::sinks::quality::QualityRow;
 use crate::sources::InputFile;
 
@@ -40,10 +41,11 @@ pub fn read_piece(
     index: usize,
     part: usize,
     format: Format,
+    reports: ReportSet,
     tables: &Tables,
     bytes_read: &AtomicU64,
 ) -> Piece {
-    let mut facts = FileFacts::for_reports(crate::reports::ReportSet::for_format(format));
+    let mut facts = FileFacts::for_reports(reports);
     let range = file.ranges.get(part).copied();
     let scan = scan_file(&file.path, format, range, bytes_read, |record| facts.add(with_dimensions(record, tables)));
     let mut tally = Tally { file: index, part, ..Tally::default() };

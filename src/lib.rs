@@ -28,6 +28,7 @@ pub mod epochs;
 pub mod formats;
 pub mod gen;
 pub mod ingest;
+pub mod job_file;
 pub mod records;
 pub mod reports;
 pub mod sinks;

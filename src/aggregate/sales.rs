@@ -29,9 +29,10 @@ pub struct SalesFacts {
     product_discount: Map<(TextKey, u8), i64>,
     payment_order: Map<(TextKey, TextKey), LineTotals>,
     agent_day_product: Map<(TextKey, Day, TextKey), LineTotals>,
-    /// The facts only some reports read, gathered only for sources that have them:
+    /// The facts only some reports read, gathered only for jobs that write them:
     /// a clickstream has no payment methods, and a fact per order for them would
-    /// cost as much as the orders themselves.
+    /// cost as much as the orders themselves. In a job that writes them, every
+    /// line counts, those of sources without the field as empty or 0.
     #[serde(skip)]
     gather: ReportSet,
     /// The month of the last day seen: lines come in time order, so this

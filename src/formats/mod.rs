@@ -22,6 +22,7 @@ use crate::sources::ByteRange;
 
 /// The formats `--format` accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Format {
     /// Multi-category store clickstream: event_time,event_type,product_id,...
     Rees46,

@@ -164,6 +164,7 @@ fn parse_log<'r>(log: &'r Log<'_>, scratch: &'r mut Scratch) -> Result<Record<'r
 
 /// Reads a techco log file's bytes (already decompressed): JSON lines, or one array.
 pub fn scan_logs(data: &[u8], mut on_record: impl FnMut(Record<'_>)) -> Result<Scan, Unreadable> {
+    let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
     let mut scan = Scan::default();
     let mut scratch = Scratch::default();
     let mut handle = |scan: &mut Scan, start: usize, end: usize, line: u64| {
@@ -180,15 +181,31 @@ pub fn scan_logs(data: &[u8], mut on_record: impl FnMut(Record<'_>)) -> Result<S
     };
     let first = data.iter().position(|b| !b.is_ascii_whitespace());
     if first.is_some_and(|i| data[i] == b'[') {
+        let refuse = |reason: &str, rows| Err(Unreadable { reason: reason.into(), rows });
         let mut at = first.unwrap_or(0) + 1;
         let mut line = 1 + newlines(&data[..at]);
+        let mut skip_space = |at: &mut usize, line: &mut u64| {
+            let skipped = data[*at..].iter().take_while(|b| b.is_ascii_whitespace()).count();
+            *line += newlines(&data[*at..*at + skipped]);
+            *at += skipped;
+        };
         loop {
-            let skipped = data[at..].iter().take_while(|b| b.is_ascii_whitespace() || **b == b',').count();
-            line += newlines(&data[at..at + skipped]);
-            at += skipped;
+            skip_space(&mut at, &mut line);
+            if scan.rows > 0 {
+                // After an element: a comma and the next one, or the end.
+                match data.get(at) {
+                    Some(b']') => break,
+                    Some(b',') => {
+                        at += 1;
+                        skip_space(&mut at, &mut line);
+                    }
+                    _ => return refuse("cannot read as JSON: expected `,` or `]` after an array element", scan.rows),
+                }
+            }
             match data.get(at) {
-                Some(b']') => break,
-                None => return Err(Unreadable { reason: "the JSON array is not closed".into(), rows: scan.rows }),
+                Some(b']') if scan.rows == 0 => break,
+                Some(b']') => return refuse("cannot read as JSON: a trailing comma in the array", scan.rows),
+                None => return refuse("the JSON array is not closed", scan.rows),
                 Some(_) => {}
             }
             let mut values = serde_json::Deserializer::from_slice(&data[at..]).into_iter::<IgnoredAny>();
@@ -199,6 +216,9 @@ pub fn scan_logs(data: &[u8], mut on_record: impl FnMut(Record<'_>)) -> Result<S
             handle(&mut scan, at, end, line);
             line += newlines(&data[at..end]);
             at = end;
+        }
+        if data[at + 1..].iter().any(|b| !b.is_ascii_whitespace()) {
+            return refuse("cannot read as JSON: text after the array", scan.rows);
         }
     } else {
         let mut line = 0;
@@ -288,6 +308,12 @@ mod tests {
     #[test]
     fn an_array_that_cannot_be_followed_refuses_the_file() {
         assert!(scan_logs(b"[{\"log_id\": 1}, {\"log_id\": ", |_| {}).is_err());
-        assert!(scan_logs(b"[{\"log_id\": 1, \"action\": \"view\", \"timestamp\": \"2024-05-01\"}", |_| {}).is_err());
+        let log = "{\"log_id\": 1, \"action\": \"view\", \"timestamp\": \"2024-05-01\"}";
+        for bad in [format!("[{log}"), format!("[{log} {log}]"), format!("[{log},]"), format!("[{log}] x")] {
+            assert!(scan_logs(bad.as_bytes(), |_| {}).is_err(), "{bad}");
+        }
+        for good in [format!("[{log},\n {log}]\n"), "[ ]".to_string(), format!("\u{feff}{log}\n")] {
+            assert!(scan_logs(good.as_bytes(), |_| {}).is_ok_and(|scan| scan.rejects.is_empty()), "{good}");
+        }
     }
 }

@@ -52,6 +52,19 @@ impl ReportSet {
         }
     }
 
+    /// The reports either set yields.
+    pub fn union(self, other: ReportSet) -> ReportSet {
+        ReportSet {
+            interactions: self.interactions || other.interactions,
+            sales: self.sales || other.sales,
+            by_category: self.by_category || other.by_category,
+            by_location: self.by_location || other.by_location,
+            offers: self.offers || other.offers,
+            payments: self.payments || other.payments,
+            agents: self.agents || other.agents,
+        }
+    }
+
     /// The report names, interaction reports first, each group in SPEC order.
     pub fn names(&self) -> Vec<&'static str> {
         let interactions = interactions::REPORTS.iter().filter(|_| self.interactions);
