@@ -60,6 +60,18 @@ fn run(format: &str, input: &Path, out: &Path, extra: &[&str]) {
 /// Runs cartflow on `input` at 1, 2 and 4 workers, batch and one epoch per file, and
 /// compares every sales report with `want`.
 fn compare_everywhere(format: &str, source: SalesSource, input: &Path, want: &BTreeMap<String, String>, top: usize) {
+    compare_everywhere_with(format, source, input, want, top, &[]);
+}
+
+/// [`compare_everywhere`] with more arguments for every run.
+fn compare_everywhere_with(
+    format: &str,
+    source: SalesSource,
+    input: &Path,
+    want: &BTreeMap<String, String>,
+    top: usize,
+    more: &[&str],
+) {
     let tmp = tempfile::tempdir().unwrap();
     let top = top.to_string();
     let rate = EDGE_REJECT_RATE.to_string();
@@ -71,6 +83,7 @@ fn compare_everywhere(format: &str, source: SalesSource, input: &Path, want: &BT
             if per_file {
                 extra.push("--epoch-per-file");
             }
+            extra.extend_from_slice(more);
             run(format, input, &out, &extra);
             soft.reports(
                 want,
@@ -275,4 +288,103 @@ fn qcompany_reports_match_the_reference() {
     let want = sales_reports(&lines, SalesSource::Qcompany, params);
     assert!(want["agent_daily"].lines().count() > 100, "{}", want["agent_daily"]);
     compare_everywhere("qcompany", SalesSource::Qcompany, &data, &want, params.top);
+}
+
+/// Kiosk rows with the awkward cases: a basket split by a time written differently, a
+/// guest basket, a product the dimension does not know (priced 0, no name), kiosks that
+/// sort as text, an empty family, and a rejected row.
+const KIOSK_EDGES: &str = "\
+kiosk_id,product_id,card_hash,date_time,fc_number
+K10,7000100,aa,2024-03-31 23:59:00,FC10
+K10,7000100,aa,2024-03-31 23:59,FC10
+K9,9999999,,2024-04-01 00:00:00,
+K9,7000107,,2024-04-01 00:00:00,FC20
+K9,7000107,,not a time,FC20
+K9,7000114,bb,2024-04-01 12:00:00,FC30
+K9,7000121,bb,2024-04-01 12:00:00,FC30
+K9,7000128,bb,2024-04-01 12:00:00,FC30
+";
+
+#[test]
+fn kiosk_reports_match_the_reference() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    cartflow_ok(&[
+        "gen",
+        "--format",
+        "kiosk",
+        "--events",
+        "20000",
+        "--seed",
+        "8",
+        "--files",
+        "3",
+        "--out",
+        &data.display().to_string(),
+    ]);
+    write(&data, "edges.csv", KIOSK_EDGES);
+    let dimensions = data.join("dimensions");
+    let params = Params { top: 7, per_group: 3 };
+    let want = expected_kiosk(&dir_files(&data), &dir_files(&dimensions), params, EDGE_REJECT_RATE);
+    assert!(want["revenue_by_location"].contains("\nK10,2,"), "{}", want["revenue_by_location"]);
+    let products = format!("--products={}", dimensions.display());
+    compare_everywhere_with("kiosk", SalesSource::Kiosk, &data, &want, params.top, &[&products]);
+}
+
+/// Web logs with the awkward cases, as a JSON array over several lines: numbers and
+/// strings as ids, an anonymous customer, a search without a product, a product the
+/// dimension does not know, `Purchase` (not a purchase), and a rejected log.
+const TECHCO_EDGES: &str = r#"[
+  {"log_id": 900001, "customer_id": 5001, "product_id": 100, "quantity": 3, "action": "purchase", "timestamp": "2024-05-31T23:00:00+02:00"},
+  {"log_id": "900002", "customer_id": null, "product_id": "100", "quantity": null, "action": "purchase", "timestamp": "2024-06-01 09:00:00"},
+  {"log_id": 900003, "customer_id": "5001", "product_id": null, "action": "search",
+   "timestamp": "2024-06-01 09:05:00"},
+  {"log_id": 900004, "customer_id": 5002, "product_id": 777, "quantity": 1, "action": "purchase", "timestamp": "2024-06-01 10:00:00"},
+  {"log_id": 900005, "customer_id": 5002, "product_id": 101, "quantity": 1, "action": "Purchase", "timestamp": "2024-06-01 10:00:00"},
+  {"log_id": 900006, "customer_id": 5002, "product_id": 101, "action": "view", "timestamp": "later"},
+  {"log_id": 900007, "customer_id": 5003, "product_id": 101, "quantity": 2, "action": "purchase", "timestamp": "20240601"},
+  {"log_id": 900008, "customer_id": 5003, "product_id": 102, "action": "view", "timestamp": "2024-06-01 18:00:00"}
+]
+"#;
+
+#[test]
+fn techco_reports_match_the_reference() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    cartflow_ok(&[
+        "gen",
+        "--format",
+        "techco",
+        "--events",
+        "20000",
+        "--seed",
+        "9",
+        "--files",
+        "3",
+        "--out",
+        &data.display().to_string(),
+    ]);
+    write(&data, "edges.json", TECHCO_EDGES);
+    let dimensions = data.join("dimensions");
+    let params = Params { top: 7, per_group: 3 };
+    let want = common::techco::expected_techco(&dir_files(&data), &dir_files(&dimensions), params, EDGE_REJECT_RATE);
+    assert!(want["top_products"].lines().count() == 8, "{}", want["top_products"]);
+    let products = format!("--products={}", dimensions.display());
+    let tmp_out = tempfile::tempdir().unwrap();
+    let mut soft = Soft::default();
+    for workers in ["1", "2", "4"] {
+        for per_file in [false, true] {
+            let out = tmp_out.path().join(format!("w{workers}-{per_file}"));
+            let rate = EDGE_REJECT_RATE.to_string();
+            let mut extra = vec!["-w", workers, "--top", "7", "--max-reject-rate", &rate, &products];
+            if per_file {
+                extra.push("--epoch-per-file");
+            }
+            run("techco", &data, &out, &extra);
+            let mut got = read_sales(&out, SalesSource::Rees46);
+            got.extend(read_output(&out));
+            soft.reports(&want, &got, &format!("techco at -w {workers}, epoch per file {per_file}"));
+        }
+    }
+    soft.finish();
 }
