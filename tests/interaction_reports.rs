@@ -16,20 +16,9 @@ use common::*;
 
 const HEADER: &str = "event_time,event_type,product_id,category_id,category_code,brand,price,user_id,user_session\n";
 
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
 fn reference_of(dir: &Path, name: &str, text: &str, params: Params) -> BTreeMap<String, String> {
     let path = write(dir, name, text);
     expected(&[path], params, DEFAULT_MAX_REJECT_RATE)
-}
-
-fn check(got: &BTreeMap<String, String>, report: &str, body: &str) {
-    let want = format!("{}\n{}", header(report), body);
-    assert_eq!(got[report], want, "reference for {report}:\n{}", describe_diff(report, &want, &got[report]));
 }
 
 // ---------------------------------------------------------------------------------------

@@ -15,21 +15,6 @@ use common::*;
 
 const KIOSK_HEADER: &str = "kiosk_id,product_id,card_hash,date_time,fc_number\n";
 
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).unwrap();
-    path
-}
-
-fn check(got: &BTreeMap<String, String>, report: &str, body: &str) {
-    let want = format!("{}\n{}", sales_header(report), body);
-    assert_eq!(got[report], want, "reference for {report}:\n{}", describe_diff(report, &want, &got[report]));
-}
-
-fn reject_lines(r: &FileResult) -> Vec<u64> {
-    r.rejects.iter().map(|r| r.line).collect()
-}
-
 /// Twelve good rows over two months at two kiosks, a blank line, three bad rows:
 /// - order (KA, c1, 2024-01-10 09:00:00): K1, K2, K1 (line 4 writes the time with
 ///   spaces around it: trimmed, the same order);

@@ -6,7 +6,6 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use common::sales::*;
@@ -15,21 +14,6 @@ use common::*;
 const QC_HEADER: &str = "transaction_id,transaction_date,customer_id,customer_name,customer_email,\
 sales_agent_id,branch_id,product_id,product_name,product_category,offer_1,offer_2,offer_3,offer_4,offer_5,\
 units,unit_price,is_online,payment_method,shipping_address\n";
-
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).unwrap();
-    path
-}
-
-fn check(got: &BTreeMap<String, String>, report: &str, body: &str) {
-    let want = format!("{}\n{}", sales_header(report), body);
-    assert_eq!(got[report], want, "reference for {report}:\n{}", describe_diff(report, &want, &got[report]));
-}
-
-fn reject_lines(r: &FileResult) -> Vec<u64> {
-    r.rejects.iter().map(|r| r.line).collect()
-}
 
 /// Six good lines over two days and two rejected rows:
 /// - T1 (offline, branch B1): P1 with offer_1 and offer_3 true (15%, offers do not

@@ -9,7 +9,7 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use common::sales::*;
 use common::*;
@@ -17,17 +17,6 @@ use common::*;
 const REES46_HEADER: &str =
     "event_time,event_type,product_id,category_id,category_code,brand,price,user_id,user_session\n";
 const RETAIL_HEADER: &str = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n";
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
-}
-
-fn check(got: &BTreeMap<String, String>, report: &str, body: &str) {
-    let want = format!("{}\n{}", sales_header(report), body);
-    assert_eq!(got[report], want, "reference for {report}:\n{}", describe_diff(report, &want, &got[report]));
-}
 
 /// Every sales report of `source` from an output directory, per-entity parts merged;
 /// a missing report reads as text no reference can equal.

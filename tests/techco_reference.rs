@@ -9,25 +9,8 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use common::sales::*;
 use common::techco::*;
 use common::*;
-
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).unwrap();
-    path
-}
-
-fn check(got: &BTreeMap<String, String>, report: &str, body: &str) {
-    let head = if REPORTS.contains(&report) { header(report) } else { sales_header(report) };
-    let want = format!("{head}\n{body}");
-    assert_eq!(got[report], want, "reference for {report}:\n{}", describe_diff(report, &want, &got[report]));
-}
-
-fn reject_lines(r: &FileResult) -> Vec<u64> {
-    r.rejects.iter().map(|r| r.line).collect()
-}
 
 /// The product dimension, with a header of odd case and spacing:
 /// - 101 is named twice: the later row (Phone, 250.50) replaces `Old Phone`.

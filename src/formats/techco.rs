@@ -184,7 +184,7 @@ pub fn scan_logs(data: &[u8], mut on_record: impl FnMut(Record<'_>)) -> Result<S
         let refuse = |reason: &str, rows| Err(Unreadable { reason: reason.into(), rows });
         let mut at = first.unwrap_or(0) + 1;
         let mut line = 1 + newlines(&data[..at]);
-        let mut skip_space = |at: &mut usize, line: &mut u64| {
+        let skip_space = |at: &mut usize, line: &mut u64| {
             let skipped = data[*at..].iter().take_while(|b| b.is_ascii_whitespace()).count();
             *line += newlines(&data[*at..*at + skipped]);
             *at += skipped;

@@ -98,6 +98,14 @@ fn write_files(
     Ok(summary)
 }
 
+/// Popularity: a skewed pick in `0..n`, index i about (n/i)^½ times as likely as the
+/// last, so a few products, customers or kiosks take much of the traffic.
+fn skewed(rng: &mut rand_pcg::Pcg64Mcg, n: u64) -> u64 {
+    use rand_core::RngCore;
+    let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+    ((n as f64 * u * u) as u64).min(n - 1)
+}
+
 /// Rows of file `k` of `files`: the first row's global index and the count. Counts differ
 /// by at most one, the earlier files taking the remainder.
 fn file_rows(rows: u64, files: usize, k: usize) -> (u64, u64) {

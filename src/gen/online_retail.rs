@@ -19,7 +19,7 @@ use anyhow::Result;
 use rand_core::RngCore;
 use rand_pcg::Pcg64Mcg;
 
-use super::{write_files, GenOptions, GenSummary};
+use super::{skewed, write_files, GenOptions, GenSummary};
 
 const HEADER: &[u8] = b"Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\n";
 
@@ -118,13 +118,6 @@ fn customer(index: u64) -> (String, &'static str) {
     let country =
         if spread % 10 == 0 { COUNTRIES[(spread / 10 % COUNTRIES.len() as u64) as usize] } else { "United Kingdom" };
     (format!("{}", 12_346 + index), country)
-}
-
-/// Popularity: a skewed pick in `0..n`, index i about (n/i)^½ times as likely as
-/// the last (the first of 4,000 products takes about 1.6% of the lines).
-fn skewed(rng: &mut Pcg64Mcg, n: u64) -> u64 {
-    let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-    ((n as f64 * u * u) as u64).min(n - 1)
 }
 
 /// The days the shop opens: every day but Saturday (1970-01-01 was a Thursday, so

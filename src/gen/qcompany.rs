@@ -19,7 +19,7 @@ use anyhow::{Context, Result};
 use rand_core::RngCore;
 use rand_pcg::Pcg64Mcg;
 
-use super::{write_files, GenOptions, GenSummary};
+use super::{skewed, write_files, GenOptions, GenSummary};
 
 const HEADER: &[u8] = b"transaction_id,transaction_date,customer_id,customer_name,customer_email,sales_agent_id,\
 branch_id,product_id,product_name,product_category,offer_1,offer_2,offer_3,offer_4,offer_5,units,unit_price,\
@@ -110,11 +110,6 @@ fn customer(index: u64) -> (String, String, String, String) {
     let address = format!("\"{number} {street}{separator}{city}, {}{}\"", &city[..1], 10 + index % 90);
     let email = format!("{}.{}{index}@example.com", first.to_lowercase(), last.to_lowercase().replace('\'', ""));
     (format!("C{:05}", 1 + index), format!("\"{first} {last}\""), email, address)
-}
-
-fn skewed(rng: &mut Pcg64Mcg, n: u64) -> u64 {
-    let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-    ((n as f64 * u * u) as u64).min(n - 1)
 }
 
 /// `YYYY-MM-DD HH:MM:SS` at the fraction `at` of the year, shops open 08:00–21:00.

@@ -13,7 +13,7 @@ use anyhow::{Context, Result};
 use rand_core::RngCore;
 use rand_pcg::Pcg64Mcg;
 
-use super::{write_files, GenOptions, GenSummary};
+use super::{skewed, write_files, GenOptions, GenSummary};
 
 const WORLD: u64 = 0x7EC0_0000_2024_0501;
 const PRODUCTS: u64 = 60;
@@ -46,11 +46,6 @@ fn write_products(opts: &GenOptions) -> Result<()> {
     }
     let path = dir.join("product_data.csv");
     std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))
-}
-
-fn skewed(rng: &mut Pcg64Mcg, n: u64) -> u64 {
-    let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-    ((n as f64 * u * u) as u64).min(n - 1)
 }
 
 fn write_rows<W: Write + ?Sized>(out: &mut W, seed: u64, total: u64, k: usize, first: u64, rows: u64) -> Result<()> {

@@ -926,6 +926,25 @@ pub fn cartflow_bin() -> &'static str {
     env!("CARGO_BIN_EXE_cartflow")
 }
 
+/// Writes `contents` to `dir/name`; returns the path.
+pub fn write(dir: &Path, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+/// Asserts that a reference report is `body` under its header (clickstream or sales).
+pub fn check(got: &BTreeMap<String, String>, report: &str, body: &str) {
+    let head = if REPORTS.contains(&report) { header(report) } else { sales::sales_header(report) };
+    let want = format!("{head}\n{body}");
+    assert_eq!(got[report], want, "reference for {report}:\n{}", describe_diff(report, &want, &got[report]));
+}
+
+/// The line numbers of a file's rejected rows.
+pub fn reject_lines(r: &FileResult) -> Vec<u64> {
+    r.rejects.iter().map(|r| r.line).collect()
+}
+
 /// Runs cartflow with these arguments; returns its output (any exit status).
 pub fn cartflow(args: &[&str]) -> Output {
     Command::new(cartflow_bin()).args(args).output().expect("cartflow runs")
