@@ -166,6 +166,8 @@ pub struct Split {
 }
 
 impl Planner {
+    // Each argument is one independent setting of the job, named at the call site.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         schedule: Schedule,
         resume: Option<&Manifest>,

@@ -35,12 +35,12 @@ fn a_later_product_file_renames_a_product_and_the_reports_follow() {
     write(
         &data,
         "k1.csv",
-        &format!(
+        format!(
             "{KIOSK_HEADER}K1,P1,c1,2024-03-01 09:00:00,FC1\nK1,P2,c1,2024-03-01 09:00:00,FC1\n\
              K2,P1,,2024-03-01 13:00:00,FC2\n"
         ),
     );
-    write(&dims, "a.csv", &format!("{PRODUCTS_HEADER}P1,Cola,FC1,Acme,1,1.50,0.2\nP2,Chips,FC1,Brio,1,2.00,0.3\n"));
+    write(&dims, "a.csv", format!("{PRODUCTS_HEADER}P1,Cola,FC1,Acme,1,1.50,0.2\nP2,Chips,FC1,Brio,1,2.00,0.3\n"));
     let (out, state) = (tmp.path().join("out"), tmp.path().join("state"));
     let run = |extra: &[&str]| {
         let (d, o, s, p) = (
@@ -64,7 +64,7 @@ fn a_later_product_file_renames_a_product_and_the_reports_follow() {
 
     // A later file renames P1 and raises its cost: the name changes at once, the lines
     // already counted keep the price they were read at.
-    write(&dims, "b.csv", &format!("{PRODUCTS_HEADER}P1,Cola Zero,FC1,Acme,1,9.99,0.2\n"));
+    write(&dims, "b.csv", format!("{PRODUCTS_HEADER}P1,Cola Zero,FC1,Acme,1,9.99,0.2\n"));
     run(&["-w", "3"]);
     assert_eq!(body(&read(&out, "top_products.csv")), "P1,Cola Zero,2,2,3.00\nP2,Chips,1,1,2.00\n");
     assert_eq!(epoch_of(&out), 2, "the new dimension file is an epoch of its own");
@@ -77,7 +77,7 @@ fn a_later_product_file_renames_a_product_and_the_reports_follow() {
     assert_eq!(body(&read(&out, "top_products.csv")), "P1,Cola Zero,2,2,3.00\nP2,Chips,1,1,2.00\n");
 
     // A line read now takes the new price.
-    write(&data, "k2.csv", &format!("{KIOSK_HEADER}K3,P1,c9,2024-03-02 18:00:00,FC1\n"));
+    write(&data, "k2.csv", format!("{KIOSK_HEADER}K3,P1,c9,2024-03-02 18:00:00,FC1\n"));
     run(&["-w", "2"]);
     assert_eq!(body(&read(&out, "top_products.csv")), "P1,Cola Zero,3,3,12.99\nP2,Chips,1,1,2.00\n");
     assert_eq!(epoch_of(&out), 3);
@@ -95,7 +95,7 @@ fn branches_locate_offline_sales_and_agents_are_named() {
     write(
         &data,
         "q.csv",
-        &format!(
+        format!(
             "{QCOMPANY_HEADER}\
 T1,2023-01-05 10:00:00,C1,,,A1,B1,P1,Mug,Home,0,0,0,0,0,2,3.00,0,Cash,
 T2,2023-01-05 11:00:00,C2,,,A2,B2,P1,Mug,Home,0,0,0,0,0,1,3.00,0,Cash,

@@ -400,7 +400,7 @@ fn input_directory_skips_hidden_and_temporary_names() {
     let stray = format!("{HEADER}2019-10-05 10:00:00 UTC,stray,1,1,x,y,1.00,1,s\n");
     for (i, name) in ["_under.csv", ".hidden.csv", "partial.csv.tmp", "upload.csv.part"].iter().enumerate() {
         // Each different, so none is a duplicate of another.
-        write(data.path(), name, &format!("{stray}2019-10-05 10:00:0{i} UTC,stray,1,1,x,y,1.00,1,s\n"));
+        write(data.path(), name, format!("{stray}2019-10-05 10:00:0{i} UTC,stray,1,1,x,y,1.00,1,s\n"));
     }
     assert_eq!(dir_files(data.path()), files);
     let want = expected(&files, Params::default(), DEFAULT_MAX_REJECT_RATE);

@@ -4,6 +4,7 @@
 //! rejects, line numbers, the reject rate). cartflow is not run here; these tests check
 //! only the reference, so that a misreading of the contract shows up as a wrong figure
 //! in one place.
+#![allow(clippy::type_complexity)]
 
 mod common;
 
@@ -165,7 +166,7 @@ fn kiosk_order_ids_keep_the_three_parts_apart() {
 fn reference_reads_the_product_dimension() {
     let tmp = tempfile::tempdir().unwrap();
     let f = files(tmp.path());
-    let a = read_product_dimension(&[f.dim_a.clone()]);
+    let a = read_product_dimension(std::slice::from_ref(&f.dim_a));
     let want_a: BTreeMap<String, (String, Option<i64>)> = [
         ("K1", product("Cola", Some(150))),
         ("K2", product("Chips", Some(201))),
@@ -223,7 +224,7 @@ fn reference_hand_computed_kiosk() {
     let tmp = tempfile::tempdir().unwrap();
     let f = files(tmp.path());
     let dims = [f.dim_a.clone(), f.dim_b.clone()];
-    let got = expected_kiosk(&[f.sales.clone()], &dims, Params::default(), 0.2);
+    let got = expected_kiosk(std::slice::from_ref(&f.sales), &dims, Params::default(), 0.2);
     let names: Vec<&str> = got.keys().map(String::as_str).collect();
     let mut want_names = sales_report_names(SalesSource::Kiosk).to_vec();
     want_names.sort();
@@ -261,7 +262,7 @@ fn reference_hand_computed_kiosk() {
     check(&got, "revenue_by_location", "KA,5,12.00,0.00\nKB,4,6.50,0.00\n");
 
     // --top 2 cuts the leaderboards only.
-    let short = expected_kiosk(&[f.sales.clone()], &dims, Params { top: 2, per_group: 3 }, 0.2);
+    let short = expected_kiosk(std::slice::from_ref(&f.sales), &dims, Params { top: 2, per_group: 3 }, 0.2);
     check(&short, "top_products", "K1,Cola,5,4,7.50\nK2,Crisps,4,4,10.00\n");
     check(&short, "top_customers", "c1,3,5,9.50\nc2,3,3,3.00\n");
     check(&short, "customer_product_repeats", "c1,K1,3\nc1,K2,2\n");
@@ -270,7 +271,7 @@ fn reference_hand_computed_kiosk() {
     }
 
     // At the default rate the three bad rows refuse the file: every report is empty.
-    let refused = expected_kiosk(&[f.sales.clone()], &dims, Params::default(), DEFAULT_MAX_REJECT_RATE);
+    let refused = expected_kiosk(std::slice::from_ref(&f.sales), &dims, Params::default(), DEFAULT_MAX_REJECT_RATE);
     check(&refused, "top_products", "");
     check(&refused, "customers", "");
     check(&refused, "repeat_customers", "0,0,,0,0\n");
@@ -287,7 +288,7 @@ fn reference_hand_computed_dimension_order() {
     let tmp = tempfile::tempdir().unwrap();
     let f = files(tmp.path());
     let sales = [f.sales.clone()];
-    let a = expected_kiosk(&sales, &[f.dim_a.clone()], Params::default(), 0.2);
+    let a = expected_kiosk(&sales, std::slice::from_ref(&f.dim_a), Params::default(), 0.2);
     check(&a, "top_products", "K1,Cola,5,4,7.50\nK2,Chips,4,4,8.04\nK3,,1,1,1.00\nK4,Gum,1,1,0.75\nK5,,1,1,0.00\n");
     // c1: 1.50 + 2.01 + 1.50, 2.01, 1.50 = 8.52; c2: 1.50 + 0.75 + 1.50 = 3.75.
     check(

@@ -94,7 +94,7 @@ fn reference_hand_computed_online_retail() {
     let path = write(
         tmp.path(),
         "inv.csv",
-        &format!(
+        format!(
             "{RETAIL_HEADER}\
 536365,85123A,\"WHITE HANGING HEART, T-LIGHT\",6,12/1/2010 8:26,2.55,17850,United Kingdom
 536365,71053,WHITE METAL LANTERN,6,12/1/2010 8:26,3.39,17850,United Kingdom
@@ -129,7 +129,7 @@ fn reference_hand_computed_rees46_purchases() {
     let path = write(
         tmp.path(),
         "ev.csv",
-        &format!(
+        format!(
             "{REES46_HEADER}\
 2019-10-01 09:00:00 UTC,view,1,10,a.b,acme,10.00,7,s1
 2019-10-01 09:01:00 UTC,purchase,1,10,a.b,acme,10.00,7,s1
@@ -181,7 +181,7 @@ fn rees46_sales_reports_match_the_reference() {
     let tmp = tempfile::tempdir().unwrap();
     let data = tmp.path().join("data");
     generate(&data, 60_000, 11, 3);
-    write(&data, "edges.csv", &format!("{REES46_HEADER}{REES46_EDGES}"));
+    write(&data, "edges.csv", format!("{REES46_HEADER}{REES46_EDGES}"));
     let params = Params { top: 7, per_group: 3 };
     let want = expected_rees46_sales(&dir_files(&data), params, EDGE_REJECT_RATE);
     assert!(want["customers"].lines().count() > 100, "the sample has customers:\n{}", want["customers"]);
@@ -222,7 +222,7 @@ fn online_retail_reports_match_the_reference() {
         "--out",
         &data.display().to_string(),
     ]);
-    write(&data, "edges.csv", &format!("{RETAIL_HEADER}{RETAIL_EDGES}"));
+    write(&data, "edges.csv", format!("{RETAIL_HEADER}{RETAIL_EDGES}"));
     let params = Params { top: 7, per_group: 3 };
     let (_, lines) = load_online_retail(&dir_files(&data), EDGE_REJECT_RATE);
     assert!(lines.iter().any(|l| l.order == "900001"), "the edge file is applied");
@@ -268,7 +268,7 @@ fn qcompany_reports_match_the_reference() {
         "--out",
         &data.display().to_string(),
     ]);
-    write(&data, "edges.csv", &format!("{QCOMPANY_HEADER}{QCOMPANY_EDGES}"));
+    write(&data, "edges.csv", format!("{QCOMPANY_HEADER}{QCOMPANY_EDGES}"));
     let params = Params { top: 7, per_group: 3 };
     let (results, lines) = load_qcompany(&dir_files(&data), EDGE_REJECT_RATE);
     let edges = results.iter().find(|r| r.name == "edges.csv").unwrap();

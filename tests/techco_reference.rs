@@ -1,3 +1,4 @@
+#![allow(clippy::type_complexity)]
 mod common;
 
 // The techco reference in `common/techco.rs` pinned to figures worked out by hand from
@@ -292,12 +293,12 @@ fn reference_reads_lines_and_arrays_alike() {
     let gz = tmp.path().join("logs.jsonl.gz");
     write_gz(&gz, GOOD.as_bytes());
     let dim = read_techco_products(&dims);
-    let want = expected_techco(&[lines.clone()], &dims, Params::default(), DEFAULT_MAX_REJECT_RATE);
+    let want = expected_techco(std::slice::from_ref(&lines), &dims, Params::default(), DEFAULT_MAX_REJECT_RATE);
     for path in [&array, &one_line, &gz] {
         let (result, _, _) = read_techco(path, DEFAULT_MAX_REJECT_RATE, &dim);
         assert!(!result.refused, "{}", path.display());
         assert_eq!((result.rows, result.accepted, result.rejected), (10, 10, 0), "{}", path.display());
-        let got = expected_techco(&[path.clone()], &dims, Params::default(), DEFAULT_MAX_REJECT_RATE);
+        let got = expected_techco(std::slice::from_ref(path), &dims, Params::default(), DEFAULT_MAX_REJECT_RATE);
         assert_reports_eq(&want, &got, &path.display().to_string());
     }
     // Two files are one data set: the array and the lines together count every log twice.
@@ -419,7 +420,7 @@ fn reference_rejects_bad_array_elements() {
     assert_eq!(events.len(), 3);
     let got: Vec<(&str, i64, i64)> = lines.iter().map(|l| (l.order.as_str(), l.quantity, l.unit_cents)).collect();
     assert_eq!(got, vec![("1", 1, 100_000), ("4", 2, 25_050)]);
-    let reports = expected_techco(&[path.clone()], &[products(tmp.path())], Params::default(), 1.0);
+    let reports = expected_techco(std::slice::from_ref(&path), &[products(tmp.path())], Params::default(), 1.0);
     check(&reports, "event_counts", "all,3,2,1\npurchase,2,2,1\nview,1,1,1\n");
     check(&reports, "top_products", "101,Phone,2,1,501.00\n100,Laptop,1,1,1000.00\n");
     check(&reports, "revenue_by_category", "Computers,1,1,1000.00\nPhones,1,2,501.00\n");

@@ -66,6 +66,7 @@
 //!   not in the dimension or has no cost. Kiosk lines carry no names, so a product
 //!   outside the dimension, or with an empty name there, is shown with an empty name.
 //!   kiosk writes the rees46 reports plus revenue_by_location (online_revenue 0.00).
+#![allow(clippy::type_complexity)]
 #![allow(dead_code)]
 
 use std::collections::{BTreeMap, BTreeSet};
