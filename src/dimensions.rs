@@ -28,7 +28,7 @@ use crate::formats::{scan_file, FileKind};
 use crate::ingest::{judge, Tally};
 use crate::records::{DimensionRow, Record};
 use crate::sinks::quality::{remove_rejects, write_rejects, QualityRow};
-use crate::sources::{discover, InputFile};
+use crate::sources::{discover, list_dir, InputFile};
 
 /// The dimension files a job names, by kind, in the order given.
 #[derive(Clone, Debug, Default)]
@@ -50,6 +50,20 @@ impl DimensionSources {
     pub fn is_empty(&self) -> bool {
         self.by_kind().iter().all(|(_, paths)| paths.is_empty())
     }
+}
+
+/// The files of dimension paths, by the input name rules. Unlike fact inputs, a
+/// directory may be empty: a job can start before its first price list arrives.
+fn list(paths: &[PathBuf]) -> Result<Vec<InputFile>> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            files.extend(list_dir(path)?);
+        } else {
+            files.extend(discover(std::slice::from_ref(path))?);
+        }
+    }
+    Ok(files)
 }
 
 /// A product's attributes; empty text and `None` where the dimension gives none.
@@ -103,7 +117,7 @@ impl Tables {
             if paths.is_empty() {
                 continue;
             }
-            for file in discover(paths)? {
+            for file in list(paths)? {
                 let mut read = Tables::default();
                 let scan = scan_file(&file.path, FileKind::Dimension(kind), None, &AtomicU64::new(0), |record| {
                     if let Record::Dimension(row) = record {
@@ -175,7 +189,7 @@ impl DimensionWatch {
         let mut listed = Vec::new();
         for (_, paths) in self.sources.by_kind() {
             if !paths.is_empty() {
-                listed.extend(discover(paths)?.into_iter().map(|f: InputFile| (f.path, f.size, f.modified_ns)));
+                listed.extend(list(paths)?.into_iter().map(|f: InputFile| (f.path, f.size, f.modified_ns)));
             }
         }
         if self.seen.as_ref() == Some(&listed) {

@@ -134,3 +134,20 @@ T3,2023-01-06 12:00:00,C2,,,,,P2,Pen,Office,0,0,0,0,0,1,1.00,1,Card,\"1 High St,
     let quality = read(&named, "_quality.csv");
     assert!(quality.contains("\nbranches.csv,2,1,1,missing required field: 1\n"), "{quality}");
 }
+
+#[test]
+fn an_empty_dimension_directory_is_no_dimension_yet_and_a_missing_one_an_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (data, dims) = (tmp.path().join("data"), tmp.path().join("dims"));
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::create_dir_all(&dims).unwrap();
+    write(&data, "k.csv", format!("{KIOSK_HEADER}K1,P1,c1,2024-03-01 09:00:00,FC1\n"));
+    let (d, o, p) =
+        (data.display().to_string(), tmp.path().join("out").display().to_string(), dims.display().to_string());
+    cartflow_ok(&["run", "--input", &d, "--format", "kiosk", "--out", &o, "--products", &p, "--quiet"]);
+    assert_eq!(body(&read(Path::new(&o), "top_products.csv")), "P1,,1,1,0.00\n", "unpriced, unnamed");
+    let missing = tmp.path().join("nowhere").display().to_string();
+    let out = cartflow(&["run", "--input", &d, "--format", "kiosk", "--out", &o, "--products", &missing]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nowhere"), "{}", String::from_utf8_lossy(&out.stderr));
+}
