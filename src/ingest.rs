@@ -74,7 +74,7 @@ fn with_dimensions<'a>(mut record: Record<'a>, tables: &'a Tables) -> Record<'a>
             let product = tables.products.get(event.product);
             event.category_code = product.map_or("", |p| p.category.as_str());
             event.brand = product.map_or("", |p| p.brand.as_str());
-            event.price_cents = tables.price_of(event.product);
+            event.price_cents = product.and_then(|p| p.price_cents).unwrap_or(0);
             if let Some(line) = purchase {
                 line.category = event.category_code;
                 line.unit_cents = event.price_cents;

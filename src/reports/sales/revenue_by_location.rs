@@ -20,7 +20,7 @@ use crate::sinks::csv_out::Fields;
 use crate::sinks::{Outputs, ReportRow};
 
 pub fn build<'s>(facts: &Sales<'s>, dimensions: &Dimensions<'s>, names: &Dictionary<'s>, out: &mut Outputs) {
-    let branches = facts.branch_order.clone().map(|(branch, order)| (branch, order));
+    let branches = facts.branch_order.clone();
     let located =
         branches.clone().join_core(dimensions.branch_location.clone().arrange_by_key(), |_branch, order, location| {
             Some((*location, *order))
