@@ -12,7 +12,8 @@ use serde_json::Value;
 
 use crate::formats::Format;
 use crate::gen::{
-    generate_kiosk, generate_online_retail, generate_qcompany, generate_rees46, generate_techco, GenOptions,
+    generate_kiosk, generate_online_retail, generate_qcompany, generate_qcompany_app, generate_rees46, generate_techco,
+    GenOptions,
 };
 
 #[derive(Args, Debug)]
@@ -67,6 +68,7 @@ fn data_set(format: Format, dir: &Path, events: u64, seed: u64, files: usize) ->
             Format::Rees46 => generate_rees46(&options)?,
             Format::OnlineRetail => generate_online_retail(&options)?,
             Format::Qcompany => generate_qcompany(&options)?,
+            Format::QcompanyApp => generate_qcompany_app(&options)?,
             Format::Kiosk => generate_kiosk(&options)?,
             Format::Techco => generate_techco(&options)?,
         };

@@ -15,7 +15,8 @@ use crate::engine::{self, Job, RunSummary, Source, StateOptions};
 use crate::epochs::{CheckpointPolicy, Schedule, WatchOptions};
 use crate::formats::Format;
 use crate::gen::{
-    generate_kiosk, generate_online_retail, generate_qcompany, generate_rees46, generate_techco, GenOptions,
+    generate_kiosk, generate_online_retail, generate_qcompany, generate_qcompany_app, generate_rees46, generate_techco,
+    GenOptions,
 };
 use crate::job_file::{JobFile, JobFileError};
 use crate::reports::ReportParams;
@@ -433,6 +434,7 @@ fn execute(cli: Cli) -> Result<()> {
                 Format::Rees46 => generate_rees46(&options)?,
                 Format::OnlineRetail => generate_online_retail(&options)?,
                 Format::Qcompany => generate_qcompany(&options)?,
+                Format::QcompanyApp => generate_qcompany_app(&options)?,
                 Format::Kiosk => generate_kiosk(&options)?,
                 Format::Techco => generate_techco(&options)?,
             };
@@ -520,7 +522,7 @@ fn job_file(path: Option<&Path>) -> Result<JobFile> {
 /// The sources: `--input` with `--format`, which override the job file's.
 fn sources(input: &[PathBuf], format: Option<Format>, file: &JobFile, config: Option<&Path>) -> Result<Vec<Source>> {
     if let (false, Some(format)) = (input.is_empty(), format) {
-        return Ok(vec![Source { format, paths: input.to_vec() }]);
+        return Ok(vec![Source { format: format.into(), paths: input.to_vec() }]);
     }
     if let Some(config) = config {
         file.require_sources(config).map_err(|e| UsageError(format!("{e:#}")))?;

@@ -18,7 +18,7 @@ pub fn demo(args: &DemoArgs, quiet: bool) -> Result<()> {
     let generated =
         generate_rees46(&GenOptions { events: args.events, seed: 42, files: 4, out: data_dir.clone(), gzip: false })?;
     let schedule = Schedule::Batch(vec![discover(std::slice::from_ref(&data_dir))?]);
-    let source = Source { format: Format::Rees46, paths: vec![data_dir.clone()] };
+    let source = Source { format: Format::Rees46.into(), paths: vec![data_dir.clone()] };
     let job = args.engine.job(schedule, vec![source], report_dir.clone(), None, None);
     let workers = job.workers;
     let summary = run_with_progress(job, quiet)?;

@@ -28,8 +28,9 @@ use crate::dataflow::{
 };
 use crate::dimensions::{DimensionInputs, DimensionSources, DimensionWatch, Tables};
 use crate::epochs::{CheckpointPolicy, EpochPlan, Planner, Retraction, Schedule, Split, Step};
-use crate::formats::Format;
+use crate::formats::custom::CustomLayout;
 use crate::formats::Reject;
+use crate::formats::{FileKind, Format};
 use crate::ingest::{judge, read_piece, Tally};
 use crate::reports::{build_reports, ReportParams, ReportSet, PER_ENTITY_REPORTS};
 use crate::sinks::csv_out::write_atomically;
@@ -60,20 +61,58 @@ pub struct Job {
 /// Files of one format: files, or directories standing for the files in them.
 #[derive(Clone, Debug)]
 pub struct Source {
-    pub format: Format,
+    pub format: SourceFormat,
     pub paths: Vec<PathBuf>,
 }
 
+/// How a source's files are read: a built-in format, or a CSV layout its job file describes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SourceFormat {
+    Builtin(Format),
+    Custom(Arc<CustomLayout>),
+}
+
+impl From<Format> for SourceFormat {
+    fn from(format: Format) -> Self {
+        SourceFormat::Builtin(format)
+    }
+}
+
+impl SourceFormat {
+    /// How a file of this source is read: a qcompany source's app logs are JSON,
+    /// told apart from its CSV transactions by their names.
+    pub fn for_file(&self, path: &Path) -> FileKind<'_> {
+        match self {
+            SourceFormat::Builtin(format) => FileKind::Facts(format.for_file(path)),
+            SourceFormat::Custom(layout) => FileKind::Custom(layout),
+        }
+    }
+}
+
 impl Job {
-    /// The format of an input file: that of the source naming it or its directory.
-    pub fn format_of(&self, path: &Path) -> Format {
+    /// How an input file is read: as the source naming it or its directory reads
+    /// a file of this name.
+    pub fn format_of(&self, path: &Path) -> FileKind<'_> {
         let named = |source: &&Source| source.paths.iter().any(|p| p == path || Some(p.as_path()) == path.parent());
-        self.sources.iter().find(named).or(self.sources.first()).map_or(Format::Rees46, |s| s.format)
+        let source = self.sources.iter().find(named).or(self.sources.first());
+        source.map_or(FileKind::Facts(Format::Rees46), |s| s.format.for_file(path))
     }
 
-    /// The reports every source together yields.
+    /// The reports every source together yields: by their formats, and, since `run`
+    /// knows all its files up front, by the formats its files are read in (a
+    /// qcompany directory holding app logs yields the interaction reports too).
     pub fn report_set(&self) -> ReportSet {
-        self.sources.iter().fold(ReportSet::default(), |set, source| set.union(ReportSet::for_format(source.format)))
+        let declared = self.sources.iter().map(|source| match &source.format {
+            SourceFormat::Builtin(format) => ReportSet::for_format(*format),
+            SourceFormat::Custom(layout) => layout.reports(),
+        });
+        let listed: Vec<ReportSet> = match &self.schedule {
+            Schedule::Batch(epochs) => {
+                epochs.iter().flatten().map(|file| ReportSet::for_kind(self.format_of(&file.path))).collect()
+            }
+            Schedule::Watch(_) => Vec::new(),
+        };
+        declared.chain(listed).fold(ReportSet::default(), ReportSet::union)
     }
 
     /// Worker threads in all processes.
@@ -223,6 +262,7 @@ fn run_worker(
     let index = worker.index();
     let peers = worker.peers();
     let probe = ProbeHandle::<Time>::new();
+    let set = job.report_set();
     let mut flow = worker.dataflow::<Time, _, _>(|scope| {
         let (interactions_in, interactions) = InteractionInputs::new(scope);
         let (sales_in, sales) = SalesInputs::new(scope);
@@ -231,7 +271,6 @@ fn run_worker(
         let (mut quality_in, quality) = scope.new_collection::<QualityRow, isize>();
         quality_in.advance_to(1);
         let mut outputs = Outputs::new(index, probe.clone());
-        let set = job.report_set();
         build_reports(set, &interactions, &sales, &dimensions, &job.params, &mut outputs);
         // Dimension files are read afresh at every start, so their rows stay out of the checkpoint.
         let quality_table = outputs.table("_quality", quality.clone().concat(dimensions.quality.clone()));
@@ -300,7 +339,7 @@ fn run_worker(
                 }
             }
             Step::Apply(plan) => {
-                let context = StepContext { job, state, bytes_read, tables: &tables };
+                let context = StepContext { job, reports: set, state, bytes_read, tables: &tables };
                 apply(worker, &mut flow, &mut tallies, time, &context, plan)
             }
             Step::Checkpoint { .. } => {}
@@ -400,14 +439,14 @@ fn apply(
     context: &StepContext<'_>,
     plan: &EpochPlan,
 ) {
-    let StepContext { job, state, bytes_read, tables } = *context;
+    let StepContext { job, reports, state, bytes_read, tables } = *context;
     let (index, peers) = (worker.index(), worker.peers());
     let units: Vec<(usize, usize)> =
         plan.files.iter().enumerate().flat_map(|(i, file)| (0..file.parts()).map(move |part| (i, part))).collect();
     let mut pieces = Vec::new();
     for &(i, part) in units.iter().skip(index).step_by(peers) {
         let file = &plan.files[i];
-        let piece = read_piece(file, i, part, job.format_of(&file.path), job.report_set(), tables, bytes_read);
+        let piece = read_piece(file, i, part, job.format_of(&file.path), reports, tables, bytes_read);
         if file.parts() > 1 && part > 0 {
             // Written, or cleared of what a run that died may have left.
             let name = rejects_part_name(&file.name, part);
@@ -482,6 +521,8 @@ fn apply(
 #[derive(Clone, Copy)]
 struct StepContext<'a> {
     job: &'a Job,
+    /// The reports the job writes, and so the facts each file's reading gathers.
+    reports: ReportSet,
     state: Option<&'a StateDir>,
     bytes_read: &'a AtomicU64,
     /// The dimension tables as of this epoch, for lines priced by the product dimension.

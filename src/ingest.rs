@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::aggregate::FileFacts;
 use crate::dimensions::Tables;
-use crate::formats::{scan_file, Format, Reject};
+use crate::formats::{scan_file, FileKind, Reject};
 use crate::records::Record;
 use crate::reports::ReportSet;
 use crate::sinks::quality::QualityRow;
@@ -40,7 +40,7 @@ pub fn read_piece(
     file: &InputFile,
     index: usize,
     part: usize,
-    format: Format,
+    format: FileKind<'_>,
     reports: ReportSet,
     tables: &Tables,
     bytes_read: &AtomicU64,
@@ -66,18 +66,28 @@ pub fn read_piece(
 }
 
 /// Fills in what a record takes from the product dimension (SPEC §2: kiosk and
-/// techco prices, techco categories and brands), as the tables are now.
+/// techco prices; the categories and brands logs lack), as the tables are now.
 fn with_dimensions<'a>(mut record: Record<'a>, tables: &'a Tables) -> Record<'a> {
     match &mut record {
         Record::OrderLine(line) if line.priced_by_dimension => line.unit_cents = tables.price_of(line.product),
-        Record::WebLog { event, purchase } => {
+        Record::WebLog { event, priced_by_dimension, purchase } => {
             let product = tables.products.get(event.product);
-            event.category_code = product.map_or("", |p| p.category.as_str());
-            event.brand = product.map_or("", |p| p.brand.as_str());
-            event.price_cents = product.and_then(|p| p.price_cents).unwrap_or(0);
+            if event.category_code.is_empty() {
+                event.category_code = product.map_or("", |p| p.category.as_str());
+            }
+            if event.brand.is_empty() {
+                event.brand = product.map_or("", |p| p.brand.as_str());
+            }
+            if *priced_by_dimension {
+                event.price_cents = product.and_then(|p| p.price_cents).unwrap_or(0);
+            }
             if let Some(line) = purchase {
-                line.category = event.category_code;
-                line.unit_cents = event.price_cents;
+                if line.category.is_empty() {
+                    line.category = event.category_code;
+                }
+                if line.priced_by_dimension {
+                    line.unit_cents = product.and_then(|p| p.price_cents).unwrap_or(0);
+                }
             }
         }
         _ => {}

@@ -17,6 +17,14 @@
 //! format = "online-retail"
 //! input = ["exports/2010.csv", "exports/2011.csv"]
 //!
+//! [[source]]                 # a CSV layout of its own: record field = "column"
+//! input = "landing/pos"      # (src/formats/custom.rs lists the fields)
+//! [source.order_lines]       # or [source.interactions]
+//! time = "Sold At"
+//! order = "Receipt"
+//! product = "SKU"
+//! unit_price = "Price"
+//!
 //! [dimensions]
 //! products = "dims/products.csv"
 //! agents = ["dims/agents.csv"]
@@ -24,12 +32,14 @@
 //! ```
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{bail, Result};
 use serde::Deserialize;
 
 use crate::dimensions::DimensionSources;
-use crate::engine::Source;
+use crate::engine::{Source, SourceFormat};
+use crate::formats::custom::{CustomLayout, InteractionColumns, OrderLineColumns};
 use crate::formats::Format;
 
 #[derive(Debug, Default, Deserialize)]
@@ -52,8 +62,33 @@ pub struct JobFile {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SourceEntry {
-    format: Format,
+    format: Option<Format>,
     input: Paths,
+    order_lines: Option<OrderLineColumns>,
+    interactions: Option<InteractionColumns>,
+}
+
+impl SourceEntry {
+    /// How the source is read: its format, or the CSV layout it describes.
+    fn format(&self) -> Result<SourceFormat, String> {
+        let layout = match (&self.order_lines, &self.interactions) {
+            (Some(columns), None) => Some(CustomLayout::OrderLines(columns.clone())),
+            (None, Some(columns)) => Some(CustomLayout::Interactions(columns.clone())),
+            (None, None) => None,
+            (Some(_), Some(_)) => return Err("a [[source]] has both [source.order_lines] and [source.interactions]; a layout reads one kind of record".into()),
+        };
+        match (self.format, layout) {
+            (Some(format), None) => Ok(SourceFormat::Builtin(format)),
+            (None, Some(layout)) => Ok(SourceFormat::Custom(Arc::new(layout))),
+            (None, None) => {
+                Err("a [[source]] needs a `format`, or a [source.order_lines] or [source.interactions] layout".into())
+            }
+            (Some(format), Some(_)) => Err(format!(
+                "a [[source]] has both `format = \"{}\"` and a custom layout; give one of them",
+                format.name()
+            )),
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -103,6 +138,12 @@ impl std::fmt::Display for JobFileError {
 
 impl std::error::Error for JobFileError {}
 
+/// The line of the `index`-th `[[source]]` header.
+fn source_line(text: &str, index: usize) -> Option<usize> {
+    let headers = text.lines().enumerate().filter(|(_, line)| line.trim_start().starts_with("[[source]]"));
+    headers.map(|(n, _)| n + 1).nth(index)
+}
+
 impl JobFile {
     /// Reads and checks a job file; its paths come back resolved against its directory.
     pub fn load(path: &Path) -> Result<JobFile> {
@@ -117,8 +158,14 @@ impl JobFile {
         let fail = |what: String| -> Result<JobFile> {
             Err(JobFileError(format!("job file {}: {what}", path.display())).into())
         };
-        if job.sources.iter().any(|s| s.input.resolved(base).is_empty()) {
-            return fail("a [[source]] has an empty `input` list".into());
+        for (index, source) in job.sources.iter().enumerate() {
+            let at = source_line(&text, index).map_or(String::new(), |n| format!("line {n}: "));
+            if source.input.resolved(base).is_empty() {
+                return fail(format!("{at}a [[source]] has an empty `input` list"));
+            }
+            if let Err(why) = source.format() {
+                return fail(format!("{at}{why}"));
+            }
         }
         if let Some(rate) = job.max_reject_rate.filter(|r| !(0.0..=1.0).contains(r)) {
             return fail(format!("`max_reject_rate` must be between 0 and 1, not {rate}"));
@@ -140,7 +187,11 @@ impl JobFile {
 
     /// The sources, in the order the file lists them.
     pub fn sources(&self) -> Vec<Source> {
-        self.sources.iter().map(|s| Source { format: s.format, paths: s.input.resolved(Path::new("")) }).collect()
+        let source = |s: &SourceEntry| Source {
+            format: s.format().expect("checked when loaded"),
+            paths: s.input.resolved(Path::new("")),
+        };
+        self.sources.iter().map(source).collect()
     }
 
     pub fn dimensions(&self) -> DimensionSources {

@@ -45,6 +45,9 @@ pub struct OrderLine<'a> {
     pub branch: &'a str,
     /// The unit price is the product dimension's, not the line's own (kiosk, techco).
     pub priced_by_dimension: bool,
+    /// The line's amount as the source states it (qcompany app logs' totalAmount),
+    /// which need not be a whole number of cents per unit; else quantity × unit price.
+    pub stated_total_cents: Option<i64>,
 }
 
 /// What identifies an order: a column of its own, or, for sources without one,
@@ -52,10 +55,11 @@ pub struct OrderLine<'a> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OrderId<'a> {
     Id(&'a str),
-    /// Rows of one card at one kiosk at one written time are one basket.
+    /// Rows of one customer at one place (a kiosk, the app) at one written time
+    /// are one basket.
     Basket {
-        kiosk: &'a str,
-        card: &'a str,
+        place: &'a str,
+        customer: &'a str,
         time: &'a str,
     },
 }
@@ -65,9 +69,9 @@ impl OrderId<'_> {
     pub fn key(&self) -> TextKey {
         match *self {
             OrderId::Id(id) => text_key(id),
-            OrderId::Basket { kiosk, card, time } => {
+            OrderId::Basket { place, customer, time } => {
                 let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-                for part in [kiosk, card, time] {
+                for part in [place, customer, time] {
                     hasher.update(part.as_bytes());
                     // A separator no text holds keeps ("ab", "c") apart from ("a", "bc").
                     hasher.update(&[0xFF]);
@@ -82,7 +86,7 @@ impl std::fmt::Display for OrderId<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             OrderId::Id(id) => f.write_str(id),
-            OrderId::Basket { kiosk, card, time } => write!(f, "{kiosk}|{card}|{time}"),
+            OrderId::Basket { place, customer, time } => write!(f, "{place}|{customer}|{time}"),
         }
     }
 }
@@ -108,12 +112,16 @@ impl<'a> OrderLine<'a> {
             agent: "",
             branch: "",
             priced_by_dimension: false,
+            stated_total_cents: None,
         }
     }
 
     /// quantity × unit price × (1 − discount), in cents, rounded half away
     /// from zero once per line so that every sum over lines is exact.
     pub fn amount_cents(&self) -> i64 {
+        if let Some(total) = self.stated_total_cents {
+            return total;
+        }
         let gross = i128::from(self.quantity) * i128::from(self.unit_cents);
         if self.discount_pct == 0 {
             return gross as i64;
@@ -139,11 +147,13 @@ pub enum Record<'a> {
     Interaction(Interaction<'a>),
     OrderLine(OrderLine<'a>),
     Dimension(DimensionRow<'a>),
-    /// A web log: an interaction whose category, brand and price are the product
-    /// dimension's, and, for a purchase, its own order line (not one derived from
-    /// the session, as a clickstream purchase's is).
+    /// A web or app log: an interaction that takes the category and brand it
+    /// lacks from the product dimension (and its price too, when
+    /// `priced_by_dimension`), and, for a purchase, its own order line (not one
+    /// derived from the session, as a clickstream purchase's is).
     WebLog {
         event: Interaction<'a>,
+        priced_by_dimension: bool,
         purchase: Option<OrderLine<'a>>,
     },
 }

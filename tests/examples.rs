@@ -59,6 +59,21 @@ fn the_samples_are_what_gen_makes() {
         let out = tmp.path().join(format);
         let out_text = out.display().to_string();
         cartflow_ok(&["gen", "--format", format, "--events", "400", "--seed", "1", "--out", &out_text, "--quiet"]);
+        if format == "qcompany" {
+            // The company's app logs sit beside its transactions.
+            cartflow_ok(&[
+                "gen",
+                "--format",
+                "qcompany-app",
+                "--events",
+                "400",
+                "--seed",
+                "1",
+                "--out",
+                &out_text,
+                "--quiet",
+            ]);
+        }
         let mut made: Vec<_> = walk(&out);
         let mut kept: Vec<_> = walk(&root.join(format));
         made.sort();

@@ -65,7 +65,7 @@ impl FileFacts {
                 }
             }
             Record::OrderLine(line) => self.sales.add(&line),
-            Record::WebLog { event, purchase } => {
+            Record::WebLog { event, purchase, .. } => {
                 self.interactions.add(&event);
                 if let Some(line) = purchase {
                     self.sales.add(&line);

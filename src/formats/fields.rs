@@ -59,6 +59,19 @@ fn trim_leading_zeros(digits: &[u8]) -> &[u8] {
     &digits[first..]
 }
 
+/// A yes/no field: `true/false`, `1/0`, `yes/no`, `t/f`, `y/n` in any case; empty is no.
+pub fn parse_flag(text: &str) -> Option<bool> {
+    const TRUE: [&str; 5] = ["true", "1", "yes", "t", "y"];
+    const FALSE: [&str; 6] = ["false", "0", "no", "f", "n", ""];
+    if TRUE.iter().any(|t| text.eq_ignore_ascii_case(t)) {
+        Some(true)
+    } else if FALSE.iter().any(|f| text.eq_ignore_ascii_case(f)) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
 /// Parses an integer quantity such as `12`, `-3` or `+4`.
 pub fn parse_quantity(text: &str) -> Result<i64, &'static str> {
     let (negative, digits) = match text.as_bytes().first() {

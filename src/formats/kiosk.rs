@@ -38,7 +38,7 @@ impl KioskLayout {
         let card = row.optional(self.card_hash)?;
         Ok(OrderLine {
             time,
-            order: OrderId::Basket { kiosk, card, time: time_text },
+            order: OrderId::Basket { place: kiosk, customer: card, time: time_text },
             cancelled: false,
             customer: card,
             product,
@@ -53,6 +53,7 @@ impl KioskLayout {
             agent: "",
             branch: "",
             priced_by_dimension: true,
+            stated_total_cents: None,
         })
     }
 }

@@ -4,11 +4,14 @@
 //! header onto its fields by name, then turns every row into records or a
 //! [`RowError`] that says why the row was rejected.
 
+pub mod custom;
 pub mod dimensions;
 pub mod fields;
+pub mod json;
 pub mod kiosk;
 pub mod online_retail;
 pub mod qcompany;
+pub mod qcompany_app;
 pub mod rees46;
 pub mod techco;
 
@@ -29,7 +32,10 @@ pub enum Format {
     /// Invoice lines: Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country
     OnlineRetail,
     /// Sales transactions with offers, agents and branches: transaction_id,transaction_date,...
+    /// (its app logs, files named *.json or *.jsonl, are read as qcompany-app)
     Qcompany,
+    /// qcompany app logs as JSON lines: eventType,customerId,productId,timestamp,...
+    QcompanyApp,
     /// Kiosk sales, one item a row: kiosk_id,product_id,card_hash,date_time,fc_number
     Kiosk,
     /// Web logs as JSON lines or a JSON array: log_id,customer_id,product_id,quantity,action,timestamp
@@ -42,29 +48,45 @@ impl Format {
             Format::Rees46 => "rees46",
             Format::OnlineRetail => "online-retail",
             Format::Qcompany => "qcompany",
+            Format::QcompanyApp => "qcompany-app",
             Format::Kiosk => "kiosk",
             Format::Techco => "techco",
         }
     }
+
+    /// The format a file of this format's source is read in: a qcompany source's
+    /// app logs are JSON, told apart from its CSV transactions by their names.
+    pub fn for_file(self, path: &Path) -> Format {
+        let name = path.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+        let name = name.strip_suffix(".gz").unwrap_or(&name);
+        let json = [".json", ".jsonl", ".ndjson"].iter().any(|ext| name.ends_with(ext));
+        match self {
+            Format::Qcompany if json => Format::QcompanyApp,
+            format => format,
+        }
+    }
 }
 
-/// What a file is read as: facts in an input format, or a dimension table.
+/// What a file is read as: facts in an input format or a job file's own CSV
+/// layout, or a dimension table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FileKind {
+pub enum FileKind<'a> {
     Facts(Format),
+    Custom(&'a custom::CustomLayout),
     Dimension(dimensions::DimensionKind),
 }
 
-impl From<Format> for FileKind {
+impl From<Format> for FileKind<'_> {
     fn from(format: Format) -> Self {
         FileKind::Facts(format)
     }
 }
 
-impl FileKind {
+impl FileKind<'_> {
     fn name(self) -> &'static str {
         match self {
             FileKind::Facts(format) => format.name(),
+            FileKind::Custom(_) => "custom layout",
             FileKind::Dimension(kind) => kind.name(),
         }
     }
@@ -168,13 +190,15 @@ pub enum Layout {
     OnlineRetail(online_retail::OnlineRetailLayout),
     Qcompany(qcompany::QcompanyLayout),
     Kiosk(kiosk::KioskLayout),
+    Custom(custom::ResolvedLayout),
     Dimension(dimensions::DimensionLayout),
 }
 
 impl Layout {
-    fn for_header(kind: FileKind, columns: &Columns) -> Result<Layout, String> {
+    fn for_header(kind: FileKind<'_>, columns: &Columns) -> Result<Layout, String> {
         let format = match kind {
             FileKind::Facts(format) => format,
+            FileKind::Custom(layout) => return layout.resolve(columns).map(Layout::Custom),
             FileKind::Dimension(kind) => {
                 return dimensions::DimensionLayout::from_header(kind, columns).map(Layout::Dimension)
             }
@@ -184,7 +208,7 @@ impl Layout {
             Format::OnlineRetail => online_retail::OnlineRetailLayout::from_header(columns).map(Layout::OnlineRetail),
             Format::Qcompany => qcompany::QcompanyLayout::from_header(columns).map(Layout::Qcompany),
             Format::Kiosk => kiosk::KioskLayout::from_header(columns).map(Layout::Kiosk),
-            Format::Techco => Err("techco logs are JSON, not CSV".into()),
+            Format::Techco | Format::QcompanyApp => Err("logs are JSON, not CSV".into()),
         }
     }
 
@@ -194,6 +218,7 @@ impl Layout {
             Layout::OnlineRetail(layout) => layout.parse(row).map(Record::OrderLine),
             Layout::Qcompany(layout) => layout.parse(row).map(Record::OrderLine),
             Layout::Kiosk(layout) => layout.parse(row).map(Record::OrderLine),
+            Layout::Custom(layout) => layout.parse(row),
             Layout::Dimension(layout) => layout.parse(row).map(Record::Dimension),
         }
     }
@@ -228,16 +253,16 @@ pub struct Unreadable {
 /// handing each good record to `on_record`. Bad rows are collected with their
 /// line and reason; a file that cannot be read as the format comes back as
 /// [`Unreadable`].
-pub fn scan_file(
+pub fn scan_file<'k>(
     path: &Path,
-    kind: impl Into<FileKind>,
+    kind: impl Into<FileKind<'k>>,
     range: Option<ByteRange>,
     bytes_read: &AtomicU64,
     mut on_record: impl FnMut(Record<'_>),
 ) -> Result<Scan, Unreadable> {
     let kind = kind.into();
     let unreadable = |reason: String, rows| Unreadable { reason, rows };
-    if kind == FileKind::Facts(Format::Techco) {
+    if let FileKind::Facts(format @ (Format::Techco | Format::QcompanyApp)) = kind {
         // JSON has no record boundary a byte range could find: the first range's
         // worker reads the whole file, any other range reads nothing.
         if range.is_some_and(|r| r.start > 0) {
@@ -247,7 +272,10 @@ pub fn scan_file(
         open(path, bytes_read)
             .and_then(|mut input| input.read_to_end(&mut data))
             .map_err(|e| unreadable(format!("cannot read: {e}"), 0))?;
-        return techco::scan_logs(&data, on_record);
+        return match format {
+            Format::Techco => techco::scan_logs(&data, on_record),
+            _ => qcompany_app::scan_logs(&data, on_record),
+        };
     }
     let input = open(path, bytes_read).map_err(|e| unreadable(format!("cannot open: {e}"), 0))?;
     let mut reader = csv_reader(input);

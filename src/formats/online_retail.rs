@@ -64,6 +64,7 @@ impl OnlineRetailLayout {
             agent: "",
             branch: "",
             priced_by_dimension: false,
+            stated_total_cents: None,
         })
     }
 }

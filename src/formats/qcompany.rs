@@ -15,7 +15,7 @@
 //!   `Leeds`), or the only part; an offline line's location is its branch's, from the
 //!   branch dimension (its id where the dimension does not locate it).
 
-use super::fields::{is_negative_decimal, parse_cents, parse_quantity, parse_time};
+use super::fields::{is_negative_decimal, parse_cents, parse_flag, parse_quantity, parse_time};
 use super::{Columns, Row, RowError};
 use crate::records::{OrderId, OrderLine};
 
@@ -99,6 +99,7 @@ impl QcompanyLayout {
             agent: row.optional(self.sales_agent_id)?,
             branch,
             priced_by_dimension: false,
+            stated_total_cents: None,
         })
     }
 }
@@ -106,15 +107,7 @@ impl QcompanyLayout {
 /// A yes/no column; absent or empty is no.
 fn flag(row: &Row<'_>, column: Option<usize>, name: &'static str) -> Result<bool, RowError> {
     let text = row.optional(column)?;
-    const TRUE: [&str; 5] = ["true", "1", "yes", "t", "y"];
-    const FALSE: [&str; 6] = ["false", "0", "no", "f", "n", ""];
-    if TRUE.iter().any(|t| text.eq_ignore_ascii_case(t)) {
-        Ok(true)
-    } else if FALSE.iter().any(|f| text.eq_ignore_ascii_case(f)) {
-        Ok(false)
-    } else {
-        Err(RowError::new("unparsable flag", format!("{name}: {text:?} is not true or false")))
-    }
+    parse_flag(text).ok_or_else(|| RowError::new("unparsable flag", format!("{name}: {text:?} is not true or false")))
 }
 
 /// The city of a postal address: its second-to-last part, parts being separated by

@@ -12,55 +12,12 @@
 //! is not an object with these fields is a rejected row, while a file whose JSON
 //! cannot be followed to its end is refused whole.
 
-use std::borrow::Cow;
-use std::fmt::Write as _;
-
-use serde::de::{self, Deserializer, IgnoredAny, Visitor};
 use serde::Deserialize;
 
 use super::fields::{parse_quantity, parse_time};
-use super::{Reject, RowError, Scan, Unreadable};
+use super::json::{self, text, Scalar, Scratch};
+use super::{RowError, Scan, Unreadable};
 use crate::records::{Interaction, OrderId, OrderLine, Record};
-
-/// A JSON scalar as text: strings as they are, numbers as written by Rust.
-#[derive(Debug)]
-enum Scalar<'a> {
-    Text(Cow<'a, str>),
-    Integer(i128),
-    Float(f64),
-    Bool(bool),
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Scalar<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ScalarVisitor<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> Visitor<'de> for ScalarVisitor<'a> {
-            type Value = Scalar<'a>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("a string, number or boolean")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Scalar::Text(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Scalar::Text(Cow::Owned(v.to_string())))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-                Ok(Scalar::Integer(v.into()))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-                Ok(Scalar::Integer(v.into()))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-                Ok(Scalar::Float(v))
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-                Ok(Scalar::Bool(v))
-            }
-        }
-        deserializer.deserialize_any(ScalarVisitor(std::marker::PhantomData))
-    }
-}
 
 #[derive(Deserialize)]
 struct Log<'a> {
@@ -78,35 +35,8 @@ struct Log<'a> {
     timestamp: Option<Scalar<'a>>,
 }
 
-/// Text buffers for scalars that are not strings, reused from row to row.
-#[derive(Default)]
-struct Scratch {
-    buffers: [String; 6],
-}
-
-/// The text of a field, trimmed; empty when null or absent.
-fn text<'s>(value: &'s Option<Scalar<'_>>, buffer: &'s mut String) -> &'s str {
-    buffer.clear();
-    match value {
-        None => "",
-        Some(Scalar::Text(text)) => text.trim(),
-        Some(Scalar::Integer(n)) => {
-            let _ = write!(buffer, "{n}");
-            buffer
-        }
-        Some(Scalar::Float(x)) => {
-            let _ = write!(buffer, "{x}");
-            buffer
-        }
-        Some(Scalar::Bool(b)) => {
-            let _ = write!(buffer, "{b}");
-            buffer
-        }
-    }
-}
-
 /// Turns one log into its records.
-fn parse_log<'r>(log: &'r Log<'_>, scratch: &'r mut Scratch) -> Result<Record<'r>, RowError> {
+fn parse_log<'r>(log: &'r Log<'_>, scratch: &'r mut Scratch<6>) -> Result<Record<'r>, RowError> {
     let [b0, b1, b2, b3, b4, b5] = &mut scratch.buffers;
     let required = |value: &'r str, name: &'static str| {
         if value.is_empty() {
@@ -139,7 +69,7 @@ fn parse_log<'r>(log: &'r Log<'_>, scratch: &'r mut Scratch) -> Result<Record<'r
         price_cents: 0,
     };
     if action != "purchase" {
-        return Ok(Record::WebLog { event, purchase: None });
+        return Ok(Record::WebLog { event, priced_by_dimension: true, purchase: None });
     }
     let line = OrderLine {
         time,
@@ -158,86 +88,18 @@ fn parse_log<'r>(log: &'r Log<'_>, scratch: &'r mut Scratch) -> Result<Record<'r
         agent: "",
         branch: "",
         priced_by_dimension: true,
+        stated_total_cents: None,
     };
-    Ok(Record::WebLog { event, purchase: Some(line) })
+    Ok(Record::WebLog { event, priced_by_dimension: true, purchase: Some(line) })
 }
 
 /// Reads a techco log file's bytes (already decompressed): JSON lines, or one array.
 pub fn scan_logs(data: &[u8], mut on_record: impl FnMut(Record<'_>)) -> Result<Scan, Unreadable> {
-    let data = data.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(data);
-    let mut scan = Scan::default();
     let mut scratch = Scratch::default();
-    let mut handle = |scan: &mut Scan, start: usize, end: usize, line: u64| {
-        scan.rows += 1;
-        let bytes = &data[start..end];
-        let outcome = match serde_json::from_slice::<Log<'_>>(bytes) {
-            Ok(log) => parse_log(&log, &mut scratch).map(&mut on_record),
-            Err(e) => Err(RowError::new("not a log object", e.to_string())),
-        };
-        if let Err(error) = outcome {
-            let raw = String::from_utf8_lossy(bytes).trim_end().to_string();
-            scan.rejects.push(Reject { line, error, bytes: (start as u64, end as u64), raw });
-        }
-    };
-    let first = data.iter().position(|b| !b.is_ascii_whitespace());
-    if first.is_some_and(|i| data[i] == b'[') {
-        let refuse = |reason: &str, rows| Err(Unreadable { reason: reason.into(), rows });
-        let mut at = first.unwrap_or(0) + 1;
-        let mut line = 1 + newlines(&data[..at]);
-        let skip_space = |at: &mut usize, line: &mut u64| {
-            let skipped = data[*at..].iter().take_while(|b| b.is_ascii_whitespace()).count();
-            *line += newlines(&data[*at..*at + skipped]);
-            *at += skipped;
-        };
-        loop {
-            skip_space(&mut at, &mut line);
-            if scan.rows > 0 {
-                // After an element: a comma and the next one, or the end.
-                match data.get(at) {
-                    Some(b']') => break,
-                    Some(b',') => {
-                        at += 1;
-                        skip_space(&mut at, &mut line);
-                    }
-                    _ => return refuse("cannot read as JSON: expected `,` or `]` after an array element", scan.rows),
-                }
-            }
-            match data.get(at) {
-                Some(b']') if scan.rows == 0 => break,
-                Some(b']') => return refuse("cannot read as JSON: a trailing comma in the array", scan.rows),
-                None => return refuse("the JSON array is not closed", scan.rows),
-                Some(_) => {}
-            }
-            let mut values = serde_json::Deserializer::from_slice(&data[at..]).into_iter::<IgnoredAny>();
-            if let Some(Err(e)) = values.next() {
-                return Err(Unreadable { reason: format!("cannot read as JSON: {e}"), rows: scan.rows });
-            }
-            let end = at + values.byte_offset();
-            handle(&mut scan, at, end, line);
-            line += newlines(&data[at..end]);
-            at = end;
-        }
-        if data[at + 1..].iter().any(|b| !b.is_ascii_whitespace()) {
-            return refuse("cannot read as JSON: text after the array", scan.rows);
-        }
-    } else {
-        let mut line = 0;
-        let mut at = 0;
-        for piece in data.split_inclusive(|&b| b == b'\n') {
-            line += 1;
-            let start = at;
-            at += piece.len();
-            if piece.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            handle(&mut scan, start, at, line);
-        }
-    }
-    Ok(scan)
-}
-
-fn newlines(bytes: &[u8]) -> u64 {
-    bytes.iter().filter(|&&b| b == b'\n').count() as u64
+    json::scan_rows(data, |bytes| match serde_json::from_slice::<Log<'_>>(bytes) {
+        Ok(log) => parse_log(&log, &mut scratch).map(&mut on_record),
+        Err(e) => Err(RowError::new("not a log object", e.to_string())),
+    })
 }
 
 #[cfg(test)]
@@ -252,7 +114,7 @@ mod tests {
     fn read(text: &str) -> (Logs, Vec<(u64, &'static str, String)>) {
         let mut logs = Vec::new();
         let scan = scan_logs(text.as_bytes(), |record| {
-            let Record::WebLog { event, purchase } = record else { panic!("techco yields web logs") };
+            let Record::WebLog { event, purchase, .. } = record else { panic!("techco yields web logs") };
             let purchase = purchase.map(|line| (line.order.to_string(), line.quantity));
             logs.push((event.event_type.into(), event.user.into(), event.product.into(), purchase));
         })

@@ -1,8 +1,9 @@
 //! Sample-data generators behind `cartflow gen`, `cartflow demo` and `cartflow bench`.
 //!
 //! [`generate_rees46`] writes a clickstream export, [`generate_online_retail`] an
-//! invoice-line export, [`generate_qcompany`] sales transactions, [`generate_kiosk`]
-//! kiosk sales and [`generate_techco`] web logs, both with their product dimension.
+//! invoice-line export, [`generate_qcompany`] sales transactions (and
+//! [`generate_qcompany_app`] the same company's app logs), [`generate_kiosk`] kiosk
+//! sales and [`generate_techco`] web logs, both with their product dimension.
 //! All write their files in parallel, each file from its own
 //! random stream, so the output does not depend on the number of threads.
 

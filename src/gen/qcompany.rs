@@ -12,6 +12,10 @@
 //! - About 30% of transactions are online (shipped to an address whose city is the
 //!   location), 10% are guests', and one line in three carries an offer, now and
 //!   then two at once.
+//! - `gen --format qcompany-app` writes the same company's app logs instead (JSON
+//!   lines, `app-NNNNN.jsonl`): sessions of views, searches and carts by its
+//!   customers (a few anonymous), some ending in a checkout that logs one purchase
+//!   per product, at one time, with its total and payment method.
 
 use std::io::Write;
 
@@ -47,6 +51,10 @@ const PAYMENTS: [&str; 4] = ["Cash", "Credit Card", "Debit Card", "Mobile Wallet
 pub fn generate_qcompany(opts: &GenOptions) -> Result<GenSummary> {
     write_dimensions(opts)?;
     write_files(opts, "sales", "csv", |out, k, first, rows| write_rows(out, opts.seed, opts.events, k, first, rows))
+}
+
+pub fn generate_qcompany_app(opts: &GenOptions) -> Result<GenSummary> {
+    write_files(opts, "app", "jsonl", |out, k, first, rows| write_app_logs(out, opts.seed, opts.events, k, first, rows))
 }
 
 /// `OUT/dimensions/branches.csv` and `agents.csv`: every branch but the last is
@@ -176,6 +184,85 @@ fn write_rows<W: Write + ?Sized>(out: &mut W, seed: u64, total: u64, k: usize, f
                 cents % 100
             )?;
             row += 1;
+        }
+        if buffer.len() > 1 << 20 {
+            out.write_all(&buffer)?;
+            buffer.clear();
+        }
+    }
+    out.write_all(&buffer)?;
+    Ok(())
+}
+
+const SOURCES: [&str; 4] = ["search", "home", "recommendation", "push"];
+const ALGORITHMS: [&str; 2] = ["collaborative", "trending"];
+
+fn write_app_logs<W: Write + ?Sized>(
+    out: &mut W,
+    seed: u64,
+    total: u64,
+    k: usize,
+    first: u64,
+    rows: u64,
+) -> Result<()> {
+    let mut rng = Pcg64Mcg::new(u128::from(seed) << 64 | k as u128 | 1 << 62);
+    let catalogue: Vec<_> = (0..PRODUCTS).map(product).collect();
+    let mut buffer = Vec::with_capacity(1 << 20);
+    let mut row = first;
+    let end = first + rows;
+    let null = || "null".to_string();
+    let quoted = |text: &str| format!("\"{text}\"");
+    while row < end {
+        // One visit: a few events by one shopper, logged at one time, maybe a checkout.
+        let customer = match rng.next_u64() % 20 {
+            0 => null(),
+            _ => quoted(&format!("C{:05}", 1 + skewed(&mut rng, CUSTOMERS))),
+        };
+        let time = transaction_time(row as f64 / total.max(1) as f64);
+        let mut basket = Vec::new();
+        let events = (2 + rng.next_u64() % 5).min(end - row);
+        for _ in 0..events {
+            let (product_id, _, category, cents) = &catalogue[skewed(&mut rng, PRODUCTS) as usize];
+            let source = SOURCES[(rng.next_u64() % SOURCES.len() as u64) as usize];
+            let (recommended, algorithm) = if source == "recommendation" {
+                let other = &catalogue[(rng.next_u64() % PRODUCTS) as usize].0;
+                (quoted(other), quoted(ALGORITHMS[(rng.next_u64() % 2) as usize]))
+            } else {
+                (null(), null())
+            };
+            let (event_type, product, category) = match rng.next_u64() % 10 {
+                0 => ("search", null(), null()),
+                1..=6 => ("view", quoted(product_id), quoted(category)),
+                _ => {
+                    basket.push((product_id.clone(), *category, *cents));
+                    ("add_to_cart", quoted(product_id), quoted(category))
+                }
+            };
+            writeln!(
+                buffer,
+                "{{\"eventType\": \"{event_type}\", \"customerId\": {customer}, \"productId\": {product}, \
+                 \"timestamp\": \"{time}\", \"category\": {category}, \"source\": \"{source}\", \"quantity\": null, \
+                 \"totalAmount\": null, \"paymentMethod\": null, \"recommendedProductId\": {recommended}, \
+                 \"algorithm\": {algorithm}}}"
+            )?;
+            row += 1;
+        }
+        if rng.next_u64() % 2 == 0 {
+            let payment = PAYMENTS[1 + (rng.next_u64() % 3) as usize];
+            for (product_id, category, cents) in basket.into_iter().take((end - row) as usize) {
+                let quantity = 1 + skewed(&mut rng, 3);
+                let total = cents * quantity;
+                writeln!(
+                    buffer,
+                    "{{\"eventType\": \"purchase\", \"customerId\": {customer}, \"productId\": \"{product_id}\", \
+                     \"timestamp\": \"{time}\", \"category\": \"{category}\", \"source\": \"checkout\", \
+                     \"quantity\": {quantity}, \"totalAmount\": {}.{:02}, \"paymentMethod\": \"{payment}\", \
+                     \"recommendedProductId\": null, \"algorithm\": null}}",
+                    total / 100,
+                    total % 100
+                )?;
+                row += 1;
+            }
         }
         if buffer.len() > 1 << 20 {
             out.write_all(&buffer)?;

@@ -6,7 +6,7 @@ pub mod sales;
 
 use crate::dataflow::{Dictionary, Interactions, Sales};
 use crate::dimensions::Dimensions;
-use crate::formats::Format;
+use crate::formats::{FileKind, Format};
 use crate::sinks::Outputs;
 
 /// Settings every report may read.
@@ -40,6 +40,9 @@ impl ReportSet {
             Format::OnlineRetail => ReportSet { sales: true, by_location: true, ..ReportSet::default() },
             Format::Kiosk => ReportSet { sales: true, by_category: true, by_location: true, ..ReportSet::default() },
             Format::Techco => ReportSet { interactions: true, sales: true, by_category: true, ..ReportSet::default() },
+            Format::QcompanyApp => {
+                ReportSet { interactions: true, sales: true, by_category: true, payments: true, ..ReportSet::default() }
+            }
             Format::Qcompany => ReportSet {
                 interactions: false,
                 sales: true,
@@ -49,6 +52,15 @@ impl ReportSet {
                 payments: true,
                 agents: true,
             },
+        }
+    }
+
+    /// The reports a file read as `kind` yields.
+    pub fn for_kind(kind: FileKind<'_>) -> ReportSet {
+        match kind {
+            FileKind::Facts(format) => ReportSet::for_format(format),
+            FileKind::Custom(layout) => layout.reports(),
+            FileKind::Dimension(_) => ReportSet::default(),
         }
     }
 

@@ -781,6 +781,25 @@ pub fn read_output(out: &Path) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// Every report an output directory holds, whatever its source: each `<report>.csv`,
+/// and each per-entity report's parts merged (`read_parts`), keyed by report name.
+pub fn read_every_report(out: &Path) -> BTreeMap<String, String> {
+    let mut reports = BTreeMap::new();
+    for entry in std::fs::read_dir(out).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with('_') || name == "changes" {
+            continue;
+        }
+        if path.is_dir() {
+            reports.insert(name.clone(), read_parts(out, &name).unwrap_or_else(|e| format!("<<{e}>>\n")));
+        } else if let Some(report) = name.strip_suffix(".csv") {
+            reports.insert(report.to_string(), std::fs::read_to_string(&path).unwrap());
+        }
+    }
+    reports
+}
+
 /// A per-entity report: `OUT/<report>/part-*.csv`, each with its header and sorted by its
 /// first column; their rows merged by that column under one header, bytes as written.
 pub fn read_parts(out: &Path, report: &str) -> Result<String, String> {
