@@ -319,6 +319,19 @@ fn run_command(format: Format, input: &Path, out: &Path, workers: usize) -> Comm
         .arg(input)
         .arg("--out")
         .arg(out);
+    // The dimension tables `gen` writes beside the facts: kiosk and techco lines are
+    // priced by the products, qcompany lines located and named by branches and agents.
+    let dimensions = input.join("dimensions");
+    let tables: &[(&str, &str)] = match format {
+        Format::Kiosk | Format::Techco => &[("--products", "")],
+        Format::Qcompany => &[("--branches", "branches.csv"), ("--agents", "agents.csv")],
+        _ => &[],
+    };
+    for (flag, file) in tables {
+        if dimensions.join(file).exists() {
+            command.arg(flag).arg(dimensions.join(file));
+        }
+    }
     command
 }
 
