@@ -31,7 +31,7 @@
 
 use serde::Deserialize;
 
-use super::fields::{is_negative_decimal, parse_cents, parse_flag, parse_quantity, parse_time};
+use super::fields::{parse_flag, parse_quantity, parse_time};
 use super::{Columns, Row, RowError};
 use crate::records::{Interaction, OrderId, OrderLine, Record};
 use crate::reports::ReportSet;
@@ -180,12 +180,7 @@ impl ResolvedLayout {
 }
 
 fn price<'r>(row: &Row<'r>, column: usize, name: &'static str) -> Result<i64, RowError> {
-    let text = row.required(column, name)?;
-    let cents = parse_cents(text).map_err(|why| RowError::field("price", why, text))?;
-    if is_negative_decimal(text) {
-        return Err(RowError::new("negative price", text));
-    }
-    Ok(cents)
+    RowError::price(row.required(column, name)?)
 }
 
 impl ResolvedLines {

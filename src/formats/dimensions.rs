@@ -8,7 +8,6 @@
 //! - agents: `sales_person_id` (or `agent_id`, `sales_agent_id`) and `name`;
 //! - branches: `branch_id` and `location`.
 
-use super::fields::{is_negative_decimal, parse_cents};
 use super::{Columns, Row, RowError};
 use crate::records::DimensionRow;
 
@@ -61,15 +60,7 @@ impl DimensionLayout {
         Ok(match *self {
             DimensionLayout::Products { id, name, category, brand, price } => {
                 let price_text = row.optional(price)?;
-                let price_cents = if price_text.is_empty() {
-                    None
-                } else {
-                    let cents = parse_cents(price_text).map_err(|why| RowError::field("price", why, price_text))?;
-                    if is_negative_decimal(price_text) {
-                        return Err(RowError::new("negative price", price_text));
-                    }
-                    Some(cents)
-                };
+                let price_cents = if price_text.is_empty() { None } else { Some(RowError::price(price_text)?) };
                 DimensionRow::Product {
                     id: row.required(id, "product_id")?,
                     name: row.optional(name)?,

@@ -170,6 +170,15 @@ impl RowError {
         RowError { kind, detail: detail.into() }
     }
 
+    /// A price: a plain decimal in cents, never negative (SPEC §9: `-0.00` is not).
+    pub fn price(text: &str) -> Result<i64, RowError> {
+        let cents = fields::parse_cents(text).map_err(|why| RowError::field("price", why, text))?;
+        if fields::is_negative_decimal(text) {
+            return Err(RowError::new("negative price", text));
+        }
+        Ok(cents)
+    }
+
     /// A field whose text does not parse: names the field, the problem and the text.
     pub fn field(name: &'static str, why: &str, text: &str) -> Self {
         RowError { kind: unparsable_kind(name), detail: format!("{why}: {text:?}") }

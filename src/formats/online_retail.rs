@@ -4,7 +4,7 @@
 //! spelled `InvoiceNo`/`UnitPrice`/`CustomerID` or in snake_case, matched by header name.
 //! Every row is an [`OrderLine`]; an invoice starting with `C` is a cancellation.
 
-use super::fields::{is_negative_decimal, parse_cents, parse_quantity, parse_time};
+use super::fields::{parse_quantity, parse_time};
 use super::{Columns, Row, RowError};
 use crate::records::{OrderId, OrderLine};
 
@@ -42,11 +42,8 @@ impl OnlineRetailLayout {
         let time_text = row.required(self.invoice_date, "invoice_date")?;
         let time = parse_time(time_text).map_err(|why| RowError::field("invoice_date", why, time_text))?;
         let price_text = row.required(self.price, "price")?;
-        let unit_cents = parse_cents(price_text).map_err(|why| RowError::field("price", why, price_text))?;
         // Cancellations carry negative quantities, never negative prices (SPEC §9).
-        if is_negative_decimal(price_text) {
-            return Err(RowError::new("negative price", price_text));
-        }
+        let unit_cents = RowError::price(price_text)?;
         Ok(OrderLine {
             time,
             order: OrderId::Id(invoice),

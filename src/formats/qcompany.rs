@@ -15,7 +15,7 @@
 //!   `Leeds`), or the only part; an offline line's location is its branch's, from the
 //!   branch dimension (its id where the dimension does not locate it).
 
-use super::fields::{is_negative_decimal, parse_cents, parse_flag, parse_quantity, parse_time};
+use super::fields::{parse_flag, parse_quantity, parse_time};
 use super::{Columns, Row, RowError};
 use crate::records::{OrderId, OrderLine};
 
@@ -65,10 +65,7 @@ impl QcompanyLayout {
         let units_text = row.required(self.units, "units")?;
         let quantity = parse_quantity(units_text).map_err(|why| RowError::field("quantity", why, units_text))?;
         let price_text = row.required(self.unit_price, "unit_price")?;
-        let unit_cents = parse_cents(price_text).map_err(|why| RowError::field("price", why, price_text))?;
-        if is_negative_decimal(price_text) {
-            return Err(RowError::new("negative price", price_text));
-        }
+        let unit_cents = RowError::price(price_text)?;
         let mut discount_pct = 0;
         for (k, column) in self.offers.iter().enumerate() {
             if flag(row, *column, "offer")? {

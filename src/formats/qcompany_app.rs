@@ -18,7 +18,7 @@
 
 use serde::Deserialize;
 
-use super::fields::{is_negative_decimal, parse_cents, parse_quantity, parse_time};
+use super::fields::{parse_quantity, parse_time};
 use super::json::{self, text, Scalar, Scratch};
 use super::{RowError, Scan, Unreadable};
 use crate::records::{Interaction, OrderId, OrderLine, Record};
@@ -65,15 +65,7 @@ fn parse_log<'r>(log: &'r AppLog<'_>, scratch: &'r mut Scratch<8>) -> Result<Rec
         parse_quantity(quantity_text).map_err(|why| RowError::field("quantity", why, quantity_text))?
     };
     let total_text = text(&log.total_amount, b3);
-    let total_cents = if total_text.is_empty() {
-        None
-    } else {
-        let cents = parse_cents(total_text).map_err(|why| RowError::field("price", why, total_text))?;
-        if is_negative_decimal(total_text) {
-            return Err(RowError::new("negative price", total_text));
-        }
-        Some(cents)
-    };
+    let total_cents = if total_text.is_empty() { None } else { Some(RowError::price(total_text)?) };
     let customer = text(&log.customer_id, b4);
     let product = text(&log.product_id, b5);
     let category = text(&log.category, b6);
