@@ -4,7 +4,9 @@
 pub mod interactions;
 pub mod sales;
 
-use crate::dataflow::{Dictionary, Interactions, Sales};
+use differential_dataflow::trace::implementations::{ValBuilder, ValSpine};
+
+use crate::dataflow::{Coll, Dictionary, Interactions, Sales, TextKey, Time};
 use crate::dimensions::Dimensions;
 use crate::formats::{FileKind, Format};
 use crate::sinks::Outputs;
@@ -107,17 +109,27 @@ pub fn build_reports<'s>(
     out: &mut Outputs,
 ) {
     // Every text a report may show, from facts and dimensions alike, looked up in one place.
-    let names: &Dictionary<'s> = &interaction_facts
-        .names
-        .clone()
-        .concat(sales_facts.names.clone())
-        .concat(dimensions.names.clone())
-        .distinct()
-        .arrange_by_key();
+    let names: &Dictionary<'s> = &dictionary(
+        interaction_facts.names.clone().concat(sales_facts.names.clone()).concat(dimensions.names.clone()),
+    );
     if set.interactions {
         interactions::build(interaction_facts, names, params, out);
     }
     if set.sales {
         sales::build(sales_facts, dimensions, names, set, params, out);
     }
+}
+
+/// Each text once under its key, however many files or workers read it. Reducing
+/// the names arranged by key leaves the dictionary arranged already, where
+/// `distinct` and then `arrange_by_key` would sort every name once more.
+fn dictionary<'s>(names: Coll<'s, (TextKey, String)>) -> Dictionary<'s> {
+    names.arrange_by_key().reduce_abelian::<_, ValBuilder<TextKey, String, Time, isize>, ValSpine<_, _, _, _>, _, _>(
+        "Dictionary",
+        |_key, texts, output| output.extend(texts.iter().map(|(text, _)| ((*text).clone(), 1isize))),
+        |updates, key, texts| {
+            updates.clear();
+            updates.extend(texts.drain(..).map(|(text, time, diff)| ((*key, text), time, diff)));
+        },
+    )
 }

@@ -10,12 +10,14 @@ pub mod csv_out;
 pub mod quality;
 
 use std::cell::RefCell;
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 use std::hash::Hash;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
+use differential_dataflow::consolidation::consolidate;
 use differential_dataflow::{AsCollection, ExchangeData};
 use timely::dataflow::operators::probe::Handle as ProbeHandle;
 use timely::dataflow::operators::Exchange;
@@ -32,29 +34,68 @@ pub trait ReportRow: ExchangeData + Hash {
 
 /// The rows a report holds now, with how many times each occurs, each kept
 /// encoded as its CSV line.
+///
+/// Updates are gathered as they arrive and applied in one go when the table is
+/// read: sorting a step's updates once costs far less than an ordered-map search
+/// (two, for a new row) per update, and the first step, where every row is new,
+/// builds the map from sorted rows at once.
 struct Table<R> {
     rows: BTreeMap<R, (isize, Box<[u8]>)>,
+    /// Updates not applied yet.
+    pending: Vec<(R, isize)>,
+    /// Net changes since the change log last took them; `None` without a log.
+    log: Option<Vec<(R, isize)>>,
     changed: bool,
 }
 
 impl<R: ReportRow> Table<R> {
-    fn new() -> Self {
-        Table { rows: BTreeMap::new(), changed: false }
+    fn new(log_changes: bool) -> Self {
+        Table { rows: BTreeMap::new(), pending: Vec::new(), log: log_changes.then(Vec::new), changed: false }
     }
 
     fn update(&mut self, row: &R, diff: isize) {
-        match self.rows.get_mut(row) {
-            Some((count, _)) => {
-                *count += diff;
-                if *count == 0 {
-                    self.rows.remove(row);
+        self.pending.push((row.clone(), diff));
+        self.changed = true;
+    }
+
+    /// Applies the pending updates.
+    fn settle(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let mut updates = std::mem::take(&mut self.pending);
+        consolidate(&mut updates);
+        if let Some(log) = &mut self.log {
+            log.extend(updates.iter().cloned());
+        }
+        if self.rows.is_empty() {
+            let encoded = |(row, n): (R, isize)| {
+                let line = render(|fields| row.write(fields));
+                (row, (n, line))
+            };
+            self.rows = updates.into_iter().map(encoded).collect();
+            return;
+        }
+        for (row, diff) in updates {
+            match self.rows.entry(row) {
+                Entry::Occupied(mut entry) => {
+                    entry.get_mut().0 += diff;
+                    if entry.get().0 == 0 {
+                        entry.remove();
+                    }
+                }
+                Entry::Vacant(entry) => {
+                    let line = render(|fields| entry.key().write(fields));
+                    entry.insert((diff, line));
                 }
             }
-            None => {
-                self.rows.insert(row.clone(), (diff, render(|fields| row.write(fields))));
-            }
         }
-        self.changed = true;
+    }
+
+    /// The net changes since the last call, in row order.
+    fn take_log(&mut self) -> Vec<(R, isize)> {
+        self.settle();
+        self.log.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
     /// The encoded lines in report order, each as often as its row occurs.
@@ -81,6 +122,7 @@ struct ReportFile<R> {
 impl<R: ReportRow> OutputFile for ReportFile<R> {
     fn write(&mut self, out_dir: &Path, _epoch: Option<u64>) -> io::Result<()> {
         let mut table = self.table.borrow_mut();
+        table.settle();
         if self.written && !table.changed {
             return Ok(());
         }
@@ -106,13 +148,20 @@ impl<R: ReportRow> OutputFile for ReportFile<R> {
 /// the same whatever the number of workers.
 struct ChangeLog<R> {
     name: String,
-    /// Net changes since the last write.
-    pending: Rc<RefCell<BTreeMap<R, isize>>>,
+    /// Where the changes since the last write come from.
+    source: ChangeSource<R>,
     /// For one-row reports: the placeholder row, and whether the report shows it.
     placeholder: Option<(R, Rc<RefCell<Table<R>>>)>,
     showing_placeholder: bool,
     /// Whether the log exists on disk, header and all, since this process started.
     started: bool,
+}
+
+enum ChangeSource<R> {
+    /// A gathered report's own table, which keeps its net changes.
+    Table(Rc<RefCell<Table<R>>>),
+    /// A per-entity report's rows, gathered to worker 0 as they arrive.
+    Updates(Rc<RefCell<Vec<(R, isize)>>>),
 }
 
 impl<R: ReportRow> ChangeLog<R> {
@@ -123,16 +172,22 @@ impl<R: ReportRow> ChangeLog<R> {
 
 impl<R: ReportRow> OutputFile for ChangeLog<R> {
     fn write(&mut self, out_dir: &Path, epoch: Option<u64>) -> io::Result<()> {
-        let mut pending = std::mem::take(&mut *self.pending.borrow_mut());
+        let mut pending = match &self.source {
+            ChangeSource::Table(table) => table.borrow_mut().take_log(),
+            ChangeSource::Updates(updates) => std::mem::take(&mut *updates.borrow_mut()),
+        };
         if let Some((row, table)) = &self.placeholder {
-            let showing = table.borrow().rows.is_empty();
+            let mut table = table.borrow_mut();
+            table.settle();
+            let showing = table.rows.is_empty();
             if showing != self.showing_placeholder {
-                *pending.entry(row.clone()).or_insert(0) += if showing { 1 } else { -1 };
+                pending.push((row.clone(), if showing { 1 } else { -1 }));
                 self.showing_placeholder = showing;
             }
         }
         let Some(epoch) = epoch else { return Ok(()) };
-        pending.retain(|_, diff| *diff != 0);
+        // In row order, each row once with its net change, none unchanged.
+        consolidate(&mut pending);
         if self.started && pending.is_empty() {
             return Ok(());
         }
@@ -140,7 +195,7 @@ impl<R: ReportRow> OutputFile for ChangeLog<R> {
         let header: Vec<&str> = ["epoch", "diff"].iter().chain(R::HEADER).copied().collect();
         let mut csv = CsvOut::append(&path, &header)?;
         for sign in [-1, 1] {
-            for (row, &diff) in pending.iter().filter(|(_, diff)| diff.signum() == sign) {
+            for (row, diff) in pending.iter().filter(|(_, diff)| diff.signum() == sign) {
                 for _ in 0..diff.abs() {
                     let mut fields = csv.row();
                     fields.int(epoch).int(sign);
@@ -191,21 +246,14 @@ impl Outputs {
         log_changes: bool,
     ) -> TableView<R> {
         let rows = rows.inner.exchange(|_| 0).as_collection();
-        let table = Rc::new(RefCell::new(Table::new()));
-        let pending = Rc::new(RefCell::new(BTreeMap::new()));
-        let (sink, changes) = (Rc::clone(&table), Rc::clone(&pending));
-        rows.inspect(move |(row, _time, diff)| {
-            sink.borrow_mut().update(row, *diff);
-            if log_changes {
-                *changes.borrow_mut().entry(row.clone()).or_insert(0) += *diff;
-            }
-        })
-        .probe_with(&self.probe);
+        let table = Rc::new(RefCell::new(Table::new(log_changes)));
+        let sink = Rc::clone(&table);
+        rows.inspect(move |(row, _time, diff)| sink.borrow_mut().update(row, *diff)).probe_with(&self.probe);
         if self.worker == 0 {
             let relative_path = PathBuf::from(format!("{name}.csv"));
             if log_changes {
                 let placeholder = empty_row.clone().map(|row| (row, Rc::clone(&table)));
-                self.change_log(name, pending, placeholder);
+                self.change_log(name, ChangeSource::Table(Rc::clone(&table)), placeholder);
             }
             self.files.push(Box::new(ReportFile {
                 relative_path,
@@ -221,33 +269,33 @@ impl Outputs {
     /// `OUT/<name>/part-NNNNN.csv`; their union is the report. Its changes are
     /// gathered to worker 0 for the one change log.
     pub fn per_entity<'s, R: ReportRow>(&mut self, name: &str, rows: Coll<'s, R>) {
-        let table = Rc::new(RefCell::new(Table::new()));
+        let table = Rc::new(RefCell::new(Table::new(false)));
         let sink = Rc::clone(&table);
         rows.clone().inspect(move |(row, _time, diff)| sink.borrow_mut().update(row, *diff)).probe_with(&self.probe);
         let relative_path = part_path(name, self.worker);
         self.files.push(Box::new(ReportFile { relative_path, table, empty_row: None, written: false }));
 
-        let pending = Rc::new(RefCell::new(BTreeMap::new()));
+        let pending = Rc::new(RefCell::new(Vec::new()));
         let changes = Rc::clone(&pending);
         rows.inner
             .exchange(|_| 0)
             .as_collection()
-            .inspect(move |(row, _time, diff)| *changes.borrow_mut().entry(row.clone()).or_insert(0) += *diff)
+            .inspect(move |(row, _time, diff)| changes.borrow_mut().push((row.clone(), *diff)))
             .probe_with(&self.probe);
         if self.worker == 0 {
-            self.change_log(name, pending, None);
+            self.change_log(name, ChangeSource::Updates(pending), None);
         }
     }
 
     fn change_log<R: ReportRow>(
         &mut self,
         name: &str,
-        pending: Rc<RefCell<BTreeMap<R, isize>>>,
+        source: ChangeSource<R>,
         placeholder: Option<(R, Rc<RefCell<Table<R>>>)>,
     ) {
         self.files.push(Box::new(ChangeLog {
             name: name.to_string(),
-            pending,
+            source,
             placeholder,
             showing_placeholder: false,
             started: false,
@@ -266,10 +314,11 @@ pub struct TableView<R> {
     table: Rc<RefCell<Table<R>>>,
 }
 
-impl<R: Clone> TableView<R> {
+impl<R: ReportRow> TableView<R> {
     /// The current rows, in report order.
     pub fn rows(&self) -> Vec<R> {
-        let table = self.table.borrow();
+        let mut table = self.table.borrow_mut();
+        table.settle();
         table.rows.iter().flat_map(|(row, &(n, _))| std::iter::repeat_n(row, n.max(0) as usize)).cloned().collect()
     }
 }

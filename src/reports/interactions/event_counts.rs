@@ -13,13 +13,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::dataflow::diff::{EventTotals, Funnel};
 use crate::dataflow::{resolve, text_key, Dictionary, Interactions, TextKey};
+use crate::reports::interactions::SessionFunnels;
 use crate::sinks::csv_out::Fields;
 use crate::sinks::{Outputs, ReportRow};
 
 /// The row over every event type; it sorts among the types like any other name.
 const ALL: &str = "all";
 
-pub fn build<'s>(facts: &Interactions<'s>, names: &Dictionary<'s>, out: &mut Outputs) {
+pub fn build<'s>(facts: &Interactions<'s>, sessions: &SessionFunnels<'s>, names: &Dictionary<'s>, out: &mut Outputs) {
     // Rows are keyed by `Some(event type)`, or `None` for `all`. The four standard
     // types come from each user's and each session's funnel; other types from
     // their own (usually empty) facts.
@@ -27,7 +28,7 @@ pub fn build<'s>(facts: &Interactions<'s>, names: &Dictionary<'s>, out: &mut Out
         let all = (None, EventTotals { events: f.events, users: 1, sessions: 0 });
         per_standard_type(&f, |events| EventTotals { events, users: 1, sessions: 0 }).chain(Some(all))
     });
-    let sessions = facts.session.clone().count().flat_map(|(_session, f)| {
+    let sessions = sessions.clone().flat_map(|(_session, f)| {
         let all = (None, EventTotals { events: 0, users: 0, sessions: 1 });
         per_standard_type(&f, |_| EventTotals { events: 0, users: 0, sessions: 1 }).chain(Some(all))
     });

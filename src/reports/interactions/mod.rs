@@ -12,8 +12,12 @@ pub mod top_user_categories;
 pub mod user_preferences;
 
 use super::ReportParams;
-use crate::dataflow::{Dictionary, Interactions};
+use crate::dataflow::diff::Funnel;
+use crate::dataflow::{Coll, Dictionary, Interactions, TextKey};
 use crate::sinks::Outputs;
+
+/// (user_session, funnel over all the session's events), as `count` leaves it.
+pub type SessionFunnels<'s> = Coll<'s, (TextKey, Funnel)>;
 
 /// In the order SPEC §4.1 lists them.
 pub const REPORTS: [&str; 10] = [
@@ -30,7 +34,10 @@ pub const REPORTS: [&str; 10] = [
 ];
 
 pub fn build<'s>(facts: &Interactions<'s>, names: &Dictionary<'s>, params: &ReportParams, out: &mut Outputs) {
-    event_counts::build(facts, names, out);
+    // Each session's funnel over every epoch: two reports read it, and counting a
+    // collection of one key per session arranges it whole, so it is counted once.
+    let session_funnels = facts.session.clone().count();
+    event_counts::build(facts, &session_funnels, names, out);
     top_categories::build(facts, names, params, out);
     category_prices::build(facts, names, out);
     price_bands::build(facts, names, out);
@@ -39,5 +46,5 @@ pub fn build<'s>(facts: &Interactions<'s>, names: &Dictionary<'s>, params: &Repo
     engaged_users::build(facts, names, params, out);
     brand_funnel::build(facts, names, out);
     hourly_activity::build(facts, out);
-    session_summary::build(facts, out);
+    session_summary::build(&session_funnels, out);
 }

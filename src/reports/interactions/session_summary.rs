@@ -15,15 +15,13 @@
 use serde::{Deserialize, Serialize};
 
 use crate::dataflow::diff::SessionTotals;
-use crate::dataflow::Interactions;
+use crate::reports::interactions::SessionFunnels;
 use crate::sinks::csv_out::Fields;
 use crate::sinks::{Outputs, ReportRow};
 
-pub fn build<'s>(facts: &Interactions<'s>, out: &mut Outputs) {
-    let rows = facts
-        .session
+pub fn build<'s>(sessions: &SessionFunnels<'s>, out: &mut Outputs) {
+    let rows = sessions
         .clone()
-        .count()
         .explode(|(_session, f)| {
             let totals = SessionTotals {
                 sessions: 1,

@@ -29,17 +29,23 @@ pub fn build<'s>(facts: &Interactions<'s>, names: &Dictionary<'s>, out: &mut Out
         .reduce(|_user, pairs: &Counted<(TextKey, TextKey)>, output| {
             let total: isize = pairs.iter().map(|(_, n)| *n).sum();
             let most = pairs.iter().map(|(_, n)| *n).max().unwrap_or(0);
+            let tied = pairs.iter().filter(|(_, n)| *n == most).count() > 1;
             for (&(code, brand), _) in pairs.iter().filter(|(_, n)| *n == most) {
-                output.push(((code, brand, most as i64, total as i64), 1isize));
+                output.push(((code, brand, most as i64, total as i64, tied), 1isize));
             }
         })
-        .map(|(user, (code, brand, n, total))| ((code, brand), (user, n, total)));
-    // Ties go to the smallest (code, brand) by text, so resolve before choosing.
-    let choices = resolve_pair(candidates, names)
-        .map(|((code, brand), (user, n, total))| (user, (Desc(n), code, brand, total)))
-        .reduce(|_user, candidates: &Counted<(Desc<i64>, String, String, i64)>, output| {
+        .map(|(user, (code, brand, n, total, tied))| ((code, brand), (user, n, total, tied)));
+    // Ties go to the smallest (code, brand) by text, so resolve before choosing;
+    // a user without a tie has its choice already.
+    let candidates = resolve_pair(candidates, names)
+        .map(|((code, brand), (user, n, total, tied))| ((user, tied), (Desc(n), code, brand, total)));
+    let single = candidates.clone().filter(|((_, tied), _)| !tied).map(|((user, _), choice)| (user, choice));
+    let chosen = candidates.filter(|((_, tied), _)| *tied).map(|((user, _), choice)| (user, choice)).reduce(
+        |_user, candidates: &Counted<(Desc<i64>, String, String, i64)>, output| {
             output.push(((*candidates[0].0).clone(), 1isize));
-        });
+        },
+    );
+    let choices = single.concat(chosen);
     let rows = resolve(choices, names).map(|(user_id, (interactions, category_code, brand, user_total))| {
         UserPreferenceRow { user_id, category_code, brand, interactions: interactions.0, user_total }
     });
