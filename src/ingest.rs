@@ -72,6 +72,7 @@ fn with_dimensions<'a>(mut record: Record<'a>, tables: &'a Tables) -> Record<'a>
         Record::OrderLine(line) if line.priced_by_dimension => line.unit_cents = tables.price_of(line.product),
         Record::WebLog { event, priced_by_dimension, purchase } => {
             let product = tables.products.get(event.product);
+            let price = product.and_then(|p| p.price_cents).unwrap_or(0);
             if event.category_code.is_empty() {
                 event.category_code = product.map_or("", |p| p.category.as_str());
             }
@@ -79,14 +80,14 @@ fn with_dimensions<'a>(mut record: Record<'a>, tables: &'a Tables) -> Record<'a>
                 event.brand = product.map_or("", |p| p.brand.as_str());
             }
             if *priced_by_dimension {
-                event.price_cents = product.and_then(|p| p.price_cents).unwrap_or(0);
+                event.price_cents = price;
             }
             if let Some(line) = purchase {
                 if line.category.is_empty() {
                     line.category = event.category_code;
                 }
                 if line.priced_by_dimension {
-                    line.unit_cents = product.and_then(|p| p.price_cents).unwrap_or(0);
+                    line.unit_cents = price;
                 }
             }
         }

@@ -44,7 +44,7 @@ struct AppLog<'a> {
     payment_method: Option<Scalar<'a>>,
 }
 
-/// The order (where a customer's purchase logs at one time meet) app logs sit in.
+/// The place in an app order's key, beside the customer and the written time.
 const APP: &str = "app";
 
 fn parse_log<'r>(log: &'r AppLog<'_>, scratch: &'r mut Scratch<8>) -> Result<Record<'r>, RowError> {
