@@ -134,10 +134,22 @@ impl Columns {
 /// One data row, validated lazily: fields are decoded and trimmed as asked for.
 pub struct Row<'r> {
     record: &'r csv::ByteRecord,
+    /// The row's fields back to back, when they are valid UTF-8 as a whole (nearly
+    /// always): one check per row instead of one per field read.
+    text: Option<&'r str>,
 }
 
 impl<'r> Row<'r> {
+    fn new(record: &'r csv::ByteRecord) -> Self {
+        Row { record, text: std::str::from_utf8(record.as_slice()).ok() }
+    }
+
     fn text(&self, index: usize, name: &str) -> Result<&'r str, RowError> {
+        // A field is valid where the whole row is, unless a character straddles two
+        // fields (`get` refuses that range, and the field is checked alone).
+        if let Some(field) = self.text.zip(self.record.range(index)).and_then(|(text, range)| text.get(range)) {
+            return Ok(field.trim());
+        }
         let bytes = self.record.get(index).unwrap_or_default();
         std::str::from_utf8(bytes).map(str::trim).map_err(|_| RowError::new("invalid UTF-8", format!("in {name}")))
     }
@@ -329,7 +341,7 @@ pub fn scan_file<'k>(
         let outcome = if record.len() != width {
             Err(RowError::new("wrong field count", format!("expected {width} fields, found {}", record.len())))
         } else {
-            layout.parse(&Row { record: &record }).map(&mut on_record)
+            layout.parse(&Row::new(&record)).map(&mut on_record)
         };
         if let Err(error) = outcome {
             let start = record.position().expect("csv records carry their position");
@@ -442,4 +454,47 @@ fn quote_rejected_rows(path: &Path, rejects: &mut [Reject]) -> io::Result<()> {
         reject.raw = String::from_utf8_lossy(record).into_owned();
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row_of(fields: &[&[u8]]) -> csv::ByteRecord {
+        let mut record = csv::ByteRecord::new();
+        for field in fields {
+            record.push_field(field);
+        }
+        record
+    }
+
+    #[test]
+    fn fields_of_a_valid_row_are_read_trimmed() {
+        let record = row_of(&[b" caf\xC3\xA9 ", b"", b"x"]);
+        let row = Row::new(&record);
+        assert_eq!(row.required(0, "brand"), Ok("café"));
+        assert_eq!(row.optional(Some(1)), Ok(""));
+        assert_eq!(row.required(1, "user_id").unwrap_err().kind, "missing required field");
+        assert_eq!(row.optional(None), Ok(""));
+    }
+
+    #[test]
+    fn a_character_split_across_two_fields_is_invalid_in_each() {
+        // Back to back the two fields read as "é"; apart, neither is UTF-8.
+        let record = row_of(&[b"ok", b"\xC3", b"\xA9"]);
+        let row = Row::new(&record);
+        assert!(row.text.is_some());
+        assert_eq!(row.required(0, "event_type"), Ok("ok"));
+        assert_eq!(row.required(1, "brand").unwrap_err().kind, "invalid UTF-8");
+        assert_eq!(row.optional(Some(2)).unwrap_err().kind, "invalid UTF-8");
+    }
+
+    #[test]
+    fn an_invalid_field_rejects_only_when_it_is_read() {
+        let record = row_of(&[b"ok", b"bad \xFF"]);
+        let row = Row::new(&record);
+        assert!(row.text.is_none());
+        assert_eq!(row.required(0, "event_type"), Ok("ok"));
+        assert_eq!(row.required(1, "brand").unwrap_err().detail, "in brand");
+    }
 }
