@@ -17,7 +17,6 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use differential_dataflow::consolidation::consolidate;
 use differential_dataflow::{AsCollection, ExchangeData};
 use timely::dataflow::operators::probe::Handle as ProbeHandle;
 use timely::dataflow::operators::Exchange;
@@ -64,7 +63,7 @@ impl<R: ReportRow> Table<R> {
             return;
         }
         let mut updates = std::mem::take(&mut self.pending);
-        consolidate(&mut updates);
+        consolidate_rows(&mut updates);
         if let Some(log) = &mut self.log {
             log.extend(updates.iter().cloned());
         }
@@ -102,6 +101,21 @@ impl<R: ReportRow> Table<R> {
     fn lines(&self) -> impl Iterator<Item = &[u8]> {
         self.rows.values().flat_map(|(n, line)| std::iter::repeat_n(&line[..], (*n).max(0) as usize))
     }
+}
+
+/// Sorts updates into row order and sums each row's changes, dropping rows that
+/// net to nothing. Rows that compare equal are equal, so the sort need not be
+/// stable, and an unstable sort of a per-entity report's long rows is faster.
+fn consolidate_rows<R: Ord>(updates: &mut Vec<(R, isize)>) {
+    updates.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    updates.dedup_by(|later, kept| {
+        let same = later.0 == kept.0;
+        if same {
+            kept.1 += later.1;
+        }
+        same
+    });
+    updates.retain(|(_, diff)| *diff != 0);
 }
 
 /// Anything a worker writes after a step: `epoch` is the epoch just applied, or
@@ -187,7 +201,7 @@ impl<R: ReportRow> OutputFile for ChangeLog<R> {
         }
         let Some(epoch) = epoch else { return Ok(()) };
         // In row order, each row once with its net change, none unchanged.
-        consolidate(&mut pending);
+        consolidate_rows(&mut pending);
         if self.started && pending.is_empty() {
             return Ok(());
         }
