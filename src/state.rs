@@ -30,8 +30,9 @@ use crate::aggregate::FileFacts;
 use crate::sinks::csv_out::write_atomically;
 use crate::sinks::quality::QualityRow;
 
-/// The manifest's layout version; a manifest of another version is refused.
-pub const MANIFEST_VERSION: u32 = 3;
+/// The layout version of the manifest and the files it names (4: user names are
+/// their own fact); a manifest of another version is refused.
+pub const MANIFEST_VERSION: u32 = 4;
 
 /// A 128-bit xxh3 hash of a file's bytes, written as 32 hex digits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -146,7 +147,7 @@ impl StateDir {
         })?;
         if manifest.version != MANIFEST_VERSION {
             bail!(
-                "state {}: manifest version {} is not {MANIFEST_VERSION}; this cartflow cannot resume from it",
+                "state {}: manifest version {} is not {MANIFEST_VERSION}; this cartflow cannot resume from it: move the state directory aside to start over",
                 path.display(),
                 manifest.version
             );

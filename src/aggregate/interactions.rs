@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Map, Ticker};
+use super::{fold_into, fold_names_into, Map, Ticker};
 use crate::dataflow::diff::Funnel;
 use crate::dataflow::{text_key, InteractionInputs, TextKey};
 use crate::formats::fields::hour_of_day;
@@ -15,6 +15,7 @@ use crate::records::{price_band, EventKind, Interaction};
 #[derive(Default, Serialize, Deserialize)]
 pub struct InteractionFacts {
     names: Map<TextKey, Box<str>>,
+    user_names: Map<TextKey, Box<str>>,
     user: Map<TextKey, Funnel>,
     session: Map<TextKey, Funnel>,
     other_type_user: Map<(TextKey, TextKey), i64>,
@@ -40,12 +41,12 @@ impl InteractionFacts {
         let session = text_key(event.session);
 
         // Every event has a user, so the user map meets each user first exactly when
-        // the dictionary would: it files the text then, sparing a second search of
-        // the file's largest key set per event.
+        // the user dictionary would: it files the text then, sparing a second search
+        // of the file's largest key set per event.
         let user = text_key(event.user);
-        let names = &mut self.names;
+        let user_names = &mut self.user_names;
         let user_funnel = self.user.entry(user).or_insert_with(|| {
-            names.entry(user).or_insert_with(|| event.user.into());
+            user_names.insert(user, event.user.into());
             Funnel::default()
         });
         user_funnel.add(&funnel);
@@ -79,9 +80,7 @@ impl InteractionFacts {
     pub fn absorb(&mut self, other: InteractionFacts) {
         macro_rules! absorb {
             ($($name:ident),+) => {
-                $(for (key, value) in other.$name {
-                    *self.$name.entry(key).or_default() += value;
-                })+
+                $(fold_into(&mut self.$name, other.$name);)+
             };
         }
         absorb!(
@@ -96,9 +95,8 @@ impl InteractionFacts {
             brand,
             brand_buyer
         );
-        for (key, text) in other.names {
-            self.names.entry(key).or_insert(text);
-        }
+        fold_names_into(&mut self.names, other.names);
+        fold_names_into(&mut self.user_names, other.user_names);
         for (hour, funnel) in self.hour.iter_mut().zip(other.hour) {
             *hour += funnel;
         }
@@ -140,6 +138,10 @@ impl InteractionFacts {
         feed!(brand_buyer, count);
         for (key, text) in self.names {
             inputs.names.update((key, text.into_string()), sign);
+            ticker.tick();
+        }
+        for (key, text) in self.user_names {
+            inputs.user_names.update((key, text.into_string()), sign);
             ticker.tick();
         }
         for (hour, funnel) in self.hour.into_iter().enumerate() {

@@ -14,6 +14,8 @@ pub use interactions::InteractionFacts;
 pub use sales::SalesFacts;
 
 use std::collections::HashMap;
+use std::hash::Hash;
+use std::ops::AddAssign;
 
 use foldhash::fast::RandomState;
 use serde::{Deserialize, Serialize};
@@ -93,6 +95,26 @@ impl FileFacts {
     pub fn feed(self, inputs: &mut FactInputs, sign: isize, mut pause: impl FnMut()) {
         self.interactions.feed(&mut inputs.interactions, sign, &mut pause);
         self.sales.feed(&mut inputs.sales, sign, &mut pause);
+    }
+}
+
+/// Adds `theirs` into `mine`, folding the smaller map into the larger (sums commute).
+fn fold_into<K: Eq + Hash, V: AddAssign + Default>(mine: &mut Map<K, V>, mut theirs: Map<K, V>) {
+    if theirs.len() > mine.len() {
+        std::mem::swap(mine, &mut theirs);
+    }
+    for (key, value) in theirs {
+        *mine.entry(key).or_default() += value;
+    }
+}
+
+/// Adds the dictionary entries of `theirs` into `mine`: a key's text is the same in both.
+fn fold_names_into<K: Eq + Hash>(mine: &mut Map<K, Box<str>>, mut theirs: Map<K, Box<str>>) {
+    if theirs.len() > mine.len() {
+        std::mem::swap(mine, &mut theirs);
+    }
+    for (key, text) in theirs {
+        mine.entry(key).or_insert(text);
     }
 }
 

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Map, Ticker};
+use super::{fold_into, fold_names_into, Map, Ticker};
 use crate::dataflow::diff::{LineTotals, LocationTotals};
 use crate::dataflow::{text_key, Day, Month, SalesInputs, TextKey};
 use crate::formats::fields::{civil_from_days, hour_of_day, SECONDS_PER_DAY};
@@ -134,9 +134,7 @@ impl SalesFacts {
     pub fn absorb(&mut self, other: SalesFacts) {
         macro_rules! absorb {
             ($($name:ident),+) => {
-                $(for (key, value) in other.$name {
-                    *self.$name.entry(key).or_default() += value;
-                })+
+                $(fold_into(&mut self.$name, other.$name);)+
             };
         }
         absorb!(
@@ -156,9 +154,7 @@ impl SalesFacts {
             payment_order,
             agent_day_product
         );
-        for (key, text) in other.names {
-            self.names.entry(key).or_insert(text);
-        }
+        fold_names_into(&mut self.names, other.names);
         for (mine, theirs) in self.daypart.iter_mut().zip(other.daypart) {
             *mine += theirs;
         }

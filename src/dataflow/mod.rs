@@ -11,7 +11,10 @@
 //! they show.
 
 pub mod diff;
+pub mod small_names;
 pub mod topk;
+
+pub use small_names::SmallNames;
 
 use std::cmp::Ordering;
 
@@ -191,8 +194,11 @@ where
 }
 
 facts!(InteractionInputs, Interactions, InteractionTraces, InteractionSnapshot {
-    /// (text key, text) for every event type, user, category id, code and brand read
+    /// (text key, text) for every event type, category id, code and brand read:
+    /// small domains, so every worker keeps them all (see [`SmallNames`])
     names: (TextKey, String), isize;
+    /// (text key, text) for every user read
+    user_names: (TextKey, String), isize;
     /// (user_id, funnel over all the user's events)
     user: TextKey, Funnel;
     /// (user_session, funnel over all the session's events)

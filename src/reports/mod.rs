@@ -109,8 +109,14 @@ pub fn build_reports<'s>(
     out: &mut Outputs,
 ) {
     // Every text a report may show, from facts and dimensions alike, looked up in one place.
-    let names: &Dictionary<'s> =
-        &dictionary(interaction_facts.names.clone().concat(sales_facts.names.clone()).concat(dimensions.names.clone()));
+    let names: &Dictionary<'s> = &dictionary(
+        interaction_facts
+            .names
+            .clone()
+            .concat(interaction_facts.user_names.clone())
+            .concat(sales_facts.names.clone())
+            .concat(dimensions.names.clone()),
+    );
     if set.interactions {
         interactions::build(interaction_facts, names, params, out);
     }

@@ -13,7 +13,7 @@ pub mod user_preferences;
 
 use super::ReportParams;
 use crate::dataflow::diff::Funnel;
-use crate::dataflow::{Coll, Dictionary, Interactions, TextKey};
+use crate::dataflow::{Coll, Dictionary, Interactions, SmallNames, TextKey};
 use crate::sinks::Outputs;
 
 /// (user_session, funnel over all the session's events), as `count` leaves it.
@@ -37,11 +37,12 @@ pub fn build<'s>(facts: &Interactions<'s>, names: &Dictionary<'s>, params: &Repo
     // Each session's funnel over every epoch: two reports read it, and counting a
     // collection of one key per session arranges it whole, so it is counted once.
     let session_funnels = facts.session.clone().count();
+    let small_names = SmallNames::broadcast(&facts.names);
     event_counts::build(facts, &session_funnels, names, out);
     top_categories::build(facts, names, params, out);
     category_prices::build(facts, names, out);
     price_bands::build(facts, names, out);
-    user_preferences::build(facts, names, out);
+    user_preferences::build(facts, names, &small_names, out);
     top_user_categories::build(facts, names, params, out);
     engaged_users::build(facts, names, params, out);
     brand_funnel::build(facts, names, out);

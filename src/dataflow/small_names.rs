@@ -1,0 +1,85 @@
+//! The names of small domains, held whole by every worker.
+//!
+//! Event types, category ids, codes and brands number in the thousands. Resolving
+//! them with a join against the [`Dictionary`](super::Dictionary) would move every
+//! row to the worker of its key, and arrange it there: for a per-user report that
+//! is every user's row, and all the rows of a popular code land on one worker.
+//! Broadcasting the few thousand names instead lets each row be resolved where
+//! it already is, with a hash lookup.
+
+use std::collections::HashMap;
+
+use differential_dataflow::{AsCollection, ExchangeData};
+use foldhash::fast::RandomState;
+use timely::dataflow::channels::pact::Pipeline;
+use timely::dataflow::operators::generic::Operator;
+use timely::dataflow::operators::vec::Broadcast;
+use timely::dataflow::operators::Capability;
+use timely::dataflow::Stream;
+
+use super::{Coll, TextKey, Time};
+
+type Updates<D> = Vec<(D, Time, isize)>;
+
+/// Rows that arrived before the names of their time, with the capability to send them.
+type Waiting<D> = Vec<(Capability<Time>, Updates<D>)>;
+
+/// Every worker's copy of the small-domain names.
+#[derive(Clone)]
+pub struct SmallNames<'s> {
+    names: Stream<'s, Time, Updates<(TextKey, String)>>,
+}
+
+impl<'s> SmallNames<'s> {
+    /// `names` must hold small domains only: every worker receives all of it.
+    pub fn broadcast(names: &Coll<'s, (TextKey, String)>) -> Self {
+        SmallNames { names: names.inner.clone().broadcast() }
+    }
+
+    /// Replaces both keys of each row by their texts, on the row's own worker.
+    ///
+    /// A row waits until every name of its time has arrived. A name is never
+    /// forgotten: a key's text never changes, and the domain is small.
+    pub fn resolve_pair<V: ExchangeData>(
+        &self,
+        rows: Coll<'s, ((TextKey, TextKey), V)>,
+    ) -> Coll<'s, ((String, String), V)> {
+        let stream = rows.inner.binary_frontier(
+            self.names.clone(),
+            Pipeline,
+            Pipeline,
+            "ResolveSmallNames",
+            |_capability, _info| {
+                let mut texts: HashMap<TextKey, String, RandomState> = HashMap::default();
+                let mut waiting: Waiting<((TextKey, TextKey), V)> = Vec::new();
+                move |(rows, _), (names, names_frontier), output| {
+                    names.for_each(|_capability, batch| {
+                        for ((key, text), _time, diff) in batch.drain(..) {
+                            if diff > 0 {
+                                texts.entry(key).or_insert(text);
+                            }
+                        }
+                    });
+                    rows.for_each(|capability, batch| {
+                        if let Some(capability) = capability.retain_least(output.output_index()) {
+                            waiting.push((capability, std::mem::take(batch)));
+                        }
+                    });
+                    waiting.retain_mut(|(capability, updates)| {
+                        if updates.iter().any(|(_, time, _)| names_frontier.less_equal(time)) {
+                            return true;
+                        }
+                        let mut session = output.session(&*capability);
+                        for (((first, second), value), time, diff) in updates.drain(..) {
+                            if let (Some(first), Some(second)) = (texts.get(&first), texts.get(&second)) {
+                                session.give((((first.clone(), second.clone()), value), time, diff));
+                            }
+                        }
+                        false
+                    });
+                }
+            },
+        );
+        stream.as_collection()
+    }
+}
