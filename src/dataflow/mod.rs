@@ -11,6 +11,7 @@
 //! they show.
 
 pub mod diff;
+pub mod local_sum;
 pub mod small_names;
 pub mod topk;
 

@@ -19,15 +19,13 @@ use crate::sinks::csv_out::Fields;
 use crate::sinks::{Outputs, ReportRow};
 
 pub fn build<'s>(facts: &Interactions<'s>, names: &Dictionary<'s>, params: &ReportParams, out: &mut Outputs) {
-    // Many groups, a few of them large: 2^4 buckets per group. A group holds a
-    // few hundred users at the median, so with more buckets nearly every user
-    // would survive the first round and be ranked again in the merge.
+    // Many groups, each ranked apart: the join keys need no spreading.
     let users = facts
         .user_code_brand
         .clone()
         .filter(|(_, _, brand)| *brand != EMPTY)
         .map(|(user, code, brand)| ((code, brand), user));
-    let leaders = top_k_by_count(users, params.per_group, 4).map(|(group, (n, user))| (user, (group, n)));
+    let leaders = top_k_by_count(users, params.per_group, 0).map(|(group, (n, user))| (user, (group, n)));
     let leaders = resolve(leaders, names).map(|(user, (group, n))| (group, (n, user)));
     let leaders = resolve_pair(leaders, names);
     let rows = first_k(leaders, params.per_group).map(|((category_code, brand), (rank, (interactions, user_id)))| {

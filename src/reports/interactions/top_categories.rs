@@ -15,7 +15,7 @@ use crate::sinks::csv_out::Fields;
 use crate::sinks::{Outputs, ReportRow};
 
 pub fn build<'s>(facts: &Interactions<'s>, names: &Dictionary<'s>, params: &ReportParams, out: &mut Outputs) {
-    // A few hundred categories: one bucket is enough.
+    // A few hundred categories: no spreading needed.
     let categories = facts.category.clone().map(|category| ((), category));
     let leaders = top_k_by_count(categories, params.top, 0).map(|((), (n, category))| (category, n));
     let rows = resolve_pair(leaders, names).map(|((category_id, category_code), interactions)| {

@@ -15,9 +15,9 @@ use crate::sinks::csv_out::Fields;
 use crate::sinks::{Outputs, ReportRow};
 
 pub fn build<'s>(facts: &Interactions<'s>, names: &Dictionary<'s>, params: &ReportParams, out: &mut Outputs) {
-    // One group of millions of pairs: 2^16 buckets keep each re-read small.
+    // One group of millions of pairs: spread each count's pairs over 2^8 join keys.
     let pairs = facts.user_code_brand.clone().map(|(user, code, _brand)| ((), (user, code)));
-    let leaders = top_k_by_count(pairs, params.top, 16).map(|((), (n, pair))| (pair, n));
+    let leaders = top_k_by_count(pairs, params.top, 8).map(|((), (n, pair))| (pair, n));
     let rows = resolve_pair(leaders, names).map(|((user_id, category_code), interactions)| {
         ((), TopUserCategoryRow { interactions, user_id, category_code })
     });

@@ -17,7 +17,7 @@ use crate::sinks::{Outputs, ReportRow};
 
 pub fn build<'s>(facts: &Sales<'s>, names: &Dictionary<'s>, params: &ReportParams, out: &mut Outputs) {
     let pairs = facts.customer_product.clone().map(|pair| ((), pair));
-    let leaders = top_k_by_count(pairs, params.top, 16).map(|((), (n, pair))| (pair, n));
+    let leaders = top_k_by_count(pairs, params.top, 8).map(|((), (n, pair))| (pair, n));
     let rows = resolve_pair(leaders, names)
         .map(|((customer_id, product_id), purchases)| ((), CustomerProductRow { purchases, customer_id, product_id }));
     out.report("customer_product_repeats", first_k(rows, params.top).map(|((), (_rank, row))| row));

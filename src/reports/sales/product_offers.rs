@@ -24,7 +24,7 @@ pub fn build<'s>(
     out: &mut Outputs,
 ) {
     let pairs = facts.product_discount.clone().map(|pair| ((), pair));
-    let leaders = top_k_by_count(pairs, params.top, 16).map(|((), (lines, (product, pct)))| (product, (pct, lines)));
+    let leaders = top_k_by_count(pairs, params.top, 8).map(|((), (lines, (product, pct)))| (product, (pct, lines)));
     let named = with_product_name(leaders, &views.product_names);
     let rows = resolve(named, names).map(|(product_id, (product_name, (discount_pct, lines)))| {
         ((), ProductOfferRow { lines, product_id, product_name, discount_pct })

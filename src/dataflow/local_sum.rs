@@ -1,0 +1,54 @@
+//! Sums a collection's updates within each worker before they cross workers.
+//!
+//! `arrange` and `reduce` exchange every update first and consolidate after, so
+//! a collection with few distinct rows but many updates (a histogram of counts,
+//! one update per value counted) would send all of them to the worker of each
+//! row, and hold them in that worker's batcher until the time completes.
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::Hash;
+
+use differential_dataflow::{AsCollection, ExchangeData};
+use foldhash::fast::RandomState;
+use timely::dataflow::channels::pact::Pipeline;
+use timely::dataflow::operators::generic::Operator;
+use timely::dataflow::operators::Capability;
+
+use super::{Coll, Time};
+
+/// Each time's row sums, with the capability to send them once the time completes.
+type Pending<D> = BTreeMap<Time, (Capability<Time>, HashMap<D, isize, RandomState>)>;
+
+/// The same collection, each worker's updates of one row and time summed into one.
+/// Updates are held until their time is complete.
+pub fn sum_locally<'s, D>(rows: Coll<'s, D>) -> Coll<'s, D>
+where
+    D: ExchangeData + Hash + Eq,
+{
+    let stream = rows.inner.unary_frontier(Pipeline, "SumLocally", |_capability, _info| {
+        let mut pending: Pending<D> = BTreeMap::new();
+        move |(input, frontier), output| {
+            input.for_each(|capability, batch| {
+                for (row, time, diff) in batch.drain(..) {
+                    let (_, sums) = pending
+                        .entry(time)
+                        .or_insert_with(|| (capability.delayed(&time, output.output_index()), HashMap::default()));
+                    *sums.entry(row).or_default() += diff;
+                }
+            });
+            while let Some(entry) = pending.first_entry() {
+                if frontier.less_equal(entry.key()) {
+                    break;
+                }
+                let (time, (capability, sums)) = entry.remove_entry();
+                let mut session = output.session(&capability);
+                for (row, diff) in sums {
+                    if diff != 0 {
+                        session.give((row, time, diff));
+                    }
+                }
+            }
+        }
+    });
+    stream.as_collection()
+}
