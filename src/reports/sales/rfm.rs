@@ -21,30 +21,35 @@
 //!
 //! Scores are ranks among all customers, and recency moves with the latest
 //! date, so any new order can change every row: one group ranks them all.
-//! That costs a sort of the customers per epoch, and the rows are then spread
-//! over the workers again for the per-entity parts.
+//! That costs a sort of the customers per epoch. The group's output is kept
+//! small and fixed-size (the customer's key, not its text), because `reduce`
+//! compares the whole new output with the old one every time; the texts are
+//! joined in for the rows that changed, on the customers' own workers.
 
 use differential_dataflow::{AsCollection, Hashable};
 use serde::{Deserialize, Serialize};
 use timely::dataflow::operators::Exchange;
 
 use super::SalesViews;
-use crate::dataflow::{resolve, Counted, Day, Dictionary, Sales};
+use crate::dataflow::{resolve, Counted, Day, Dictionary, Sales, TextKey};
 use crate::sinks::csv_out::Fields;
 use crate::sinks::{Outputs, ReportRow};
 
 pub fn build<'s>(facts: &Sales<'s>, views: &SalesViews<'s>, names: &Dictionary<'s>, out: &mut Outputs) {
-    let customers = resolve(views.customers.clone().join(views.customer_days.clone()), names).map(
-        |(customer_id, (t, (_first, last_order)))| {
-            ((), Scored::Customer { customer_id, last_order, frequency: t.orders, monetary_cents: t.revenue_cents })
-        },
-    );
+    let customers = views
+        .customers
+        .clone()
+        .join(views.customer_days.clone())
+        .map(|(key, (t, (_first, last)))| (key, (key, last, t.orders, t.revenue_cents)));
+    let customers = resolve(customers, names).map(|(customer_id, (key, last_order, frequency, monetary_cents))| {
+        ((), Scored::Customer { customer_id, key, last_order, frequency, monetary_cents })
+    });
     let latest = facts.day.clone().map(|day| ((), day)).reduce(|(), days: &Counted<Day>, output| {
         if let Some((last, _)) = days.iter().rfind(|(_, n)| *n > 0) {
             output.push((Scored::Reference(**last + 1), 1isize));
         }
     });
-    let rows = latest
+    let scores = latest
         .concat(customers)
         .reduce(|(), inputs: &Counted<Scored>, output| {
             // The reference day sorts first.
@@ -53,7 +58,14 @@ pub fn build<'s>(facts: &Sales<'s>, views: &SalesViews<'s>, names: &Dictionary<'
             let customers: Vec<&Scored> = inputs.iter().filter(|(_, n)| *n > 0).map(|(s, _)| *s).skip(1).collect();
             output.extend(score(&customers, reference).into_iter().map(|row| (row, 1isize)));
         })
-        .map(|((), row)| row);
+        .map(|((), row)| (row.key, row));
+    let rows = resolve(scores, names).map(|(customer_id, row)| RfmRow {
+        customer_id,
+        recency_days: row.recency_days,
+        frequency: row.frequency,
+        monetary_cents: row.monetary_cents,
+        scores: row.scores,
+    });
     // Spread the rows over the workers by customer, for the per-entity parts.
     let rows = rows.inner.exchange(|(row, _, _): &(RfmRow, _, _)| row.customer_id.hashed()).as_collection();
     out.per_entity("rfm", rows);
@@ -66,19 +78,31 @@ enum Scored {
     Reference(Day),
     Customer {
         customer_id: String,
+        key: TextKey,
         last_order: Day,
         frequency: i64,
         monetary_cents: i64,
     },
 }
 
+/// One customer's scores, by the customer's key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+struct Score {
+    key: TextKey,
+    recency_days: i64,
+    frequency: i64,
+    monetary_cents: i64,
+    /// r, f, m.
+    scores: [u8; 3],
+}
+
 /// Scores the customers (given in customer_id order) against the reference day.
-fn score(customers: &[&Scored], reference: Day) -> Vec<RfmRow> {
-    let mut rows: Vec<RfmRow> = customers
+fn score(customers: &[&Scored], reference: Day) -> Vec<Score> {
+    let mut rows: Vec<Score> = customers
         .iter()
         .filter_map(|s| match s {
-            Scored::Customer { customer_id, last_order, frequency, monetary_cents } => Some(RfmRow {
-                customer_id: customer_id.clone(),
+            Scored::Customer { key, last_order, frequency, monetary_cents, .. } => Some(Score {
+                key: *key,
                 recency_days: i64::from(reference - last_order),
                 frequency: *frequency,
                 monetary_cents: *monetary_cents,
