@@ -23,8 +23,8 @@
 //! date, so any new order can change every row: one group ranks them all.
 //! That costs a sort of the customers per epoch. The group's output is kept
 //! small and fixed-size (the customer's key, not its text), because `reduce`
-//! compares the whole new output with the old one every time; the texts are
-//! joined in for the rows that changed, on the customers' own workers.
+//! compares the whole new output with the old one every time; the dictionary
+//! join then adds the text to the rows that changed only.
 
 use differential_dataflow::{AsCollection, Hashable};
 use serde::{Deserialize, Serialize};
