@@ -12,20 +12,21 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::dataflow::topk::{first_k, top_k_by_count};
-use crate::dataflow::{resolve, resolve_pair, Dictionary, Interactions, EMPTY};
+use crate::dataflow::topk::first_k;
+use crate::dataflow::{resolve, resolve_pair, Coll, Desc, Dictionary, TextKey};
 use crate::reports::ReportParams;
 use crate::sinks::csv_out::Fields;
 use crate::sinks::{Outputs, ReportRow};
 
-pub fn build<'s>(facts: &Interactions<'s>, names: &Dictionary<'s>, params: &ReportParams, out: &mut Outputs) {
-    // Many groups, each ranked apart: the join keys need no spreading.
-    let users = facts
-        .user_code_brand
-        .clone()
-        .filter(|(_, _, brand)| *brand != EMPTY)
-        .map(|(user, code, brand)| ((code, brand), user));
-    let leaders = top_k_by_count(users, params.per_group, 0).map(|(group, (n, user))| (user, (group, n)));
+/// `leaders`: (user, ((code, brand), interactions)), each worker's best users of
+/// each group with ties (see [`crate::dataflow::user_shard`]), of which the
+/// first `per_group` by text are kept.
+pub fn build<'s>(
+    leaders: Coll<'s, (TextKey, ((TextKey, TextKey), Desc<i64>))>,
+    names: &Dictionary<'s>,
+    params: &ReportParams,
+    out: &mut Outputs,
+) {
     let leaders = resolve(leaders, names).map(|(user, (group, n))| (group, (n, user)));
     let leaders = resolve_pair(leaders, names);
     let rows = first_k(leaders, params.per_group).map(|((category_code, brand), (rank, (interactions, user_id)))| {

@@ -13,6 +13,7 @@ pub mod user_preferences;
 
 use super::ReportParams;
 use crate::dataflow::diff::Funnel;
+use crate::dataflow::user_shard::user_views;
 use crate::dataflow::{Coll, Dictionary, Interactions, SmallNames, TextKey};
 use crate::sinks::Outputs;
 
@@ -38,13 +39,16 @@ pub fn build<'s>(facts: &Interactions<'s>, names: &Dictionary<'s>, params: &Repo
     // collection of one key per session arranges it whole, so it is counted once.
     let session_funnels = facts.session.clone().count();
     let small_names = SmallNames::broadcast(&facts.names);
+    // Three reports group the (user, code, brand) counts within a user: one
+    // operator holds them by user and derives what each reads.
+    let by_user = user_views(facts.user_code_brand.clone(), params.top, params.per_group);
     event_counts::build(facts, &session_funnels, names, out);
     top_categories::build(facts, names, params, out);
     category_prices::build(facts, names, out);
     price_bands::build(facts, names, out);
-    user_preferences::build(facts, names, &small_names, out);
-    top_user_categories::build(facts, names, params, out);
-    engaged_users::build(facts, names, params, out);
+    user_preferences::build(by_user.preferences, names, &small_names, out);
+    top_user_categories::build(by_user.top_pairs, names, params, out);
+    engaged_users::build(by_user.engaged, names, params, out);
     brand_funnel::build(facts, names, out);
     hourly_activity::build(facts, out);
     session_summary::build(&session_funnels, out);

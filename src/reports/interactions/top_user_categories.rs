@@ -8,16 +8,20 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::dataflow::topk::{first_k, top_k_by_count};
-use crate::dataflow::{resolve_pair, Desc, Dictionary, Interactions};
+use crate::dataflow::topk::first_k;
+use crate::dataflow::{resolve_pair, Coll, Desc, Dictionary, TextKey};
 use crate::reports::ReportParams;
 use crate::sinks::csv_out::Fields;
 use crate::sinks::{Outputs, ReportRow};
 
-pub fn build<'s>(facts: &Interactions<'s>, names: &Dictionary<'s>, params: &ReportParams, out: &mut Outputs) {
-    // One group of millions of pairs: spread each count's pairs over 2^8 join keys.
-    let pairs = facts.user_code_brand.clone().map(|(user, code, _brand)| ((), (user, code)));
-    let leaders = top_k_by_count(pairs, params.top, 8).map(|((), (n, pair))| (pair, n));
+/// `leaders`: ((user, code), interactions), each worker's best with ties (see
+/// [`crate::dataflow::user_shard`]), of which the first `top` by text are kept.
+pub fn build<'s>(
+    leaders: Coll<'s, ((TextKey, TextKey), Desc<i64>)>,
+    names: &Dictionary<'s>,
+    params: &ReportParams,
+    out: &mut Outputs,
+) {
     let rows = resolve_pair(leaders, names).map(|((user_id, category_code), interactions)| {
         ((), TopUserCategoryRow { interactions, user_id, category_code })
     });

@@ -15,40 +15,22 @@
 
 use serde::{Deserialize, Serialize};
 
-use differential_dataflow::trace::implementations::{ValBuilder, ValSpine};
-
-use crate::dataflow::{Counted, Dictionary, Interactions, SmallNames, TextKey, Time, EMPTY};
+use crate::dataflow::user_shard::Candidate;
+use crate::dataflow::{Coll, Counted, Dictionary, SmallNames, TextKey};
 use crate::sinks::csv_out::Fields;
 use crate::sinks::{Outputs, ReportRow};
 
-/// A user's most frequent (code, brand), its events, the user's total, and
-/// whether another pair has as many events.
-type Candidate = (TextKey, TextKey, i64, i64, bool);
-
-pub fn build<'s>(facts: &Interactions<'s>, names: &Dictionary<'s>, small_names: &SmallNames<'s>, out: &mut Outputs) {
-    // Per user: the pairs with the most events (several when tied) and the total,
-    // left arranged by user so that the user's text joins in without sorting again.
-    let candidates = facts
-        .user_code_brand
-        .clone()
-        .filter(|(_, code, brand)| !(*code == EMPTY && *brand == EMPTY))
-        .map(|(user, code, brand)| (user, (code, brand)))
-        .arrange_by_key()
-        .reduce_abelian::<_, ValBuilder<TextKey, Candidate, Time, isize>, ValSpine<_, _, _, _>, _, _>(
-            "UserPreferenceCandidates",
-            |_user, pairs: &Counted<(TextKey, TextKey)>, output| {
-                let total: isize = pairs.iter().map(|(_, n)| *n).sum();
-                let most = pairs.iter().map(|(_, n)| *n).max().unwrap_or(0);
-                let tied = pairs.iter().filter(|(_, n)| *n == most).count() > 1;
-                for (&(code, brand), _) in pairs.iter().filter(|(_, n)| *n == most) {
-                    output.push(((code, brand, most as i64, total as i64, tied), 1isize));
-                }
-            },
-            |updates, user, candidates| {
-                updates.clear();
-                updates.extend(candidates.drain(..).map(|(candidate, time, diff)| ((*user, candidate), time, diff)));
-            },
-        );
+/// `candidates`: (user, candidate), every pair tied for the user's most events
+/// (see [`crate::dataflow::user_shard`]).
+pub fn build<'s>(
+    candidates: Coll<'s, (TextKey, Candidate)>,
+    names: &Dictionary<'s>,
+    small_names: &SmallNames<'s>,
+    out: &mut Outputs,
+) {
+    // Arranged by user for the user's text to join in; the candidates are
+    // already on their user's worker, so this moves nothing.
+    let candidates = candidates.arrange_by_key();
     let candidates = candidates.join_core(names.clone(), |&user, &(code, brand, n, total, tied), user_id: &String| {
         Some(((code, brand), (user, user_id.clone(), n, total, tied)))
     });

@@ -1,0 +1,386 @@
+//! The (user, category code, brand) counts by user, which three reports read.
+//!
+//! `user_preferences` groups the counts by user, `top_user_categories` sums them
+//! per (user, code), and `engaged_users` ranks users within each (code, brand).
+//! Every one of those groups lies within one user's counts, so one operator with
+//! the users partitioned across workers keeps each user's counts in a hash map
+//! and derives all three. Arranging the facts once per grouping would sort each
+//! fact row three times and keep three copies of them, and each count ranking
+//! would keep one more copy to look values up by their count.
+//!
+//! Rankings are cut within each worker. A worker holds every (user, code) pair
+//! and every (code, brand, user) of its own users, so its `k` best with ties
+//! include every overall leader it holds, and the reports make the exact cut
+//! over the few candidates of all workers.
+//!
+//! Updates wait until their epoch is complete, and epochs are applied in order:
+//! the counts are those of every epoch so far, as an arrangement's would be.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use differential_dataflow::{AsCollection, Hashable};
+use foldhash::fast::RandomState;
+use serde::{Deserialize, Serialize};
+use timely::dataflow::channels::pact::Exchange;
+use timely::dataflow::operators::generic::Operator;
+use timely::dataflow::operators::Capability;
+
+use super::{Coll, Desc, TextKey, Time, EMPTY};
+
+/// A user's most frequent (code, brand) pair, its events, the user's events
+/// with a code or a brand, and whether another pair has as many events.
+pub type Candidate = (TextKey, TextKey, i64, i64, bool);
+
+/// What the three reports read, each row on the worker of its user.
+pub struct UserViews<'s> {
+    /// (user, candidate): every pair tied for the user's most events, for
+    /// `user_preferences` to choose among by text
+    pub preferences: Coll<'s, (TextKey, Candidate)>,
+    /// ((user, code), events): each worker's `top` pairs with most events, ties included
+    pub top_pairs: Coll<'s, ((TextKey, TextKey), Desc<i64>)>,
+    /// (user, ((code, brand), events)), non-empty brands only: each worker's
+    /// `per_group` users with most events in each (code, brand), ties included
+    pub engaged: Coll<'s, (TextKey, ((TextKey, TextKey), Desc<i64>))>,
+}
+
+/// One derived row, before it is sorted into its view.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+enum View {
+    Preference(TextKey, Candidate),
+    TopPair(TextKey, TextKey, Desc<i64>),
+    Engaged(TextKey, (TextKey, TextKey), Desc<i64>),
+}
+
+type Triple = (TextKey, TextKey, TextKey);
+
+/// Each time's updates, with the capability to send what they derive.
+type Pending = BTreeMap<Time, (Capability<Time>, Vec<(Triple, isize)>)>;
+
+/// Derives the three views from `((user, code, brand), events)`.
+pub fn user_views<'s>(counts: Coll<'s, Triple>, top: usize, per_group: usize) -> UserViews<'s> {
+    // The same hash as differential's exchange by key, so that a view arranged
+    // by user stays on the worker that derived it.
+    let by_user = Exchange::new(|((user, _, _), _, _): &(Triple, Time, isize)| user.hashed());
+    let stream = counts.inner.unary_frontier(by_user, "UserViews", move |_capability, _info| {
+        let mut pending: Pending = BTreeMap::new();
+        let mut shard = UserShard::new(top, per_group);
+        move |(input, frontier), output| {
+            input.for_each(|capability, batch| {
+                for (triple, time, diff) in batch.drain(..) {
+                    let (_, updates) = pending
+                        .entry(time)
+                        .or_insert_with(|| (capability.delayed(&time, output.output_index()), Vec::new()));
+                    updates.push((triple, diff));
+                }
+            });
+            while let Some(entry) = pending.first_entry() {
+                if frontier.less_equal(entry.key()) {
+                    break;
+                }
+                let (time, (capability, updates)) = entry.remove_entry();
+                let mut session = output.session(&capability);
+                shard.apply(updates, |view, diff| session.give((view, time, diff)));
+            }
+        }
+    });
+    let views = stream.as_collection();
+    UserViews {
+        preferences: views.clone().flat_map(|view| match view {
+            View::Preference(user, candidate) => Some((user, candidate)),
+            _ => None,
+        }),
+        top_pairs: views.clone().flat_map(|view| match view {
+            View::TopPair(user, code, n) => Some(((user, code), n)),
+            _ => None,
+        }),
+        engaged: views.flat_map(|view| match view {
+            View::Engaged(user, group, n) => Some((user, (group, n))),
+            _ => None,
+        }),
+    }
+}
+
+type Map<K, V> = HashMap<K, V, RandomState>;
+
+/// One worker's users and what it last derived from them.
+struct UserShard {
+    top: usize,
+    per_group: usize,
+    /// Each user's (code, brand, events), sorted by (code, brand), events > 0.
+    users: Map<TextKey, Vec<(TextKey, TextKey, i64)>>,
+    /// (user, code) pairs by their events.
+    pairs: Ranking<(TextKey, TextKey)>,
+    /// For each (code, non-empty brand), its users by their events.
+    groups: Map<(TextKey, TextKey), Ranking<TextKey>>,
+}
+
+impl UserShard {
+    fn new(top: usize, per_group: usize) -> Self {
+        UserShard { top, per_group, users: Map::default(), pairs: Ranking::default(), groups: Map::default() }
+    }
+
+    /// Applies one time's updates and emits how the views change.
+    fn apply(&mut self, mut updates: Vec<(Triple, isize)>, mut emit: impl FnMut(View, isize)) {
+        updates.sort_unstable();
+        let mut dirty_groups = Vec::new();
+        for run in updates.chunk_by(|a, b| a.0 .0 == b.0 .0) {
+            let user = run[0].0 .0;
+            let before = self.users.remove(&user).unwrap_or_default();
+            let after = merge(&before, run.iter().map(|&((_, code, brand), diff)| ((code, brand), diff as i64)));
+
+            let (old, new) = (preference(&before), preference(&after));
+            if old != new {
+                old.into_iter().for_each(|candidate| emit(View::Preference(user, candidate), -1));
+                new.into_iter().for_each(|candidate| emit(View::Preference(user, candidate), 1));
+            }
+            for (code, old, new) in changes(&code_sums(&before), &code_sums(&after)) {
+                self.pairs.update((user, code), old, new, self.top);
+            }
+            let triples = |counts: &[(TextKey, TextKey, i64)]| -> Vec<((TextKey, TextKey), i64)> {
+                counts.iter().filter(|(_, brand, _)| *brand != EMPTY).map(|&(c, b, n)| ((c, b), n)).collect()
+            };
+            for (group, old, new) in changes(&triples(&before), &triples(&after)) {
+                let ranking = self.groups.entry(group).or_default();
+                if ranking.update(user, old, new, self.per_group) {
+                    dirty_groups.push(group);
+                }
+            }
+            if !after.is_empty() {
+                self.users.insert(user, after);
+            }
+        }
+
+        if self.pairs.dirty {
+            self.pairs.refresh(self.top, |&(n, (user, code)), diff| emit(View::TopPair(user, code, n), diff));
+        }
+        for group in dirty_groups {
+            let ranking = self.groups.get_mut(&group).expect("a dirty group is ranked");
+            ranking.refresh(self.per_group, |&(n, user), diff| emit(View::Engaged(user, group, n), diff));
+            if ranking.by_count.is_empty() {
+                self.groups.remove(&group);
+            }
+        }
+    }
+}
+
+/// `counts` with `updates` added, both sorted by key; keys whose events reach 0 leave.
+fn merge(
+    counts: &[(TextKey, TextKey, i64)],
+    updates: impl Iterator<Item = ((TextKey, TextKey), i64)>,
+) -> Vec<(TextKey, TextKey, i64)> {
+    let mut merged: Vec<(TextKey, TextKey, i64)> = Vec::with_capacity(counts.len() + 1);
+    let mut counts = counts.iter().copied().peekable();
+    let push = |merged: &mut Vec<(TextKey, TextKey, i64)>, (code, brand, n): (TextKey, TextKey, i64)| match merged
+        .last_mut()
+    {
+        Some(last) if (last.0, last.1) == (code, brand) => last.2 += n,
+        _ => merged.push((code, brand, n)),
+    };
+    for ((code, brand), diff) in updates {
+        while let Some(&count) = counts.peek().filter(|count| (count.0, count.1) < (code, brand)) {
+            push(&mut merged, count);
+            counts.next();
+        }
+        push(&mut merged, (code, brand, diff));
+    }
+    counts.for_each(|count| push(&mut merged, count));
+    merged.retain(|(_, _, n)| *n != 0);
+    merged
+}
+
+/// The user's candidates: each (code, brand) with the most events, leaving out
+/// events with neither a code nor a brand.
+fn preference(counts: &[(TextKey, TextKey, i64)]) -> Vec<Candidate> {
+    let shown = || counts.iter().filter(|(code, brand, _)| !(*code == EMPTY && *brand == EMPTY));
+    let total: i64 = shown().map(|(_, _, n)| n).sum();
+    let Some(most) = shown().map(|(_, _, n)| *n).max() else {
+        return Vec::new();
+    };
+    let tied = shown().filter(|(_, _, n)| *n == most).count() > 1;
+    shown().filter(|(_, _, n)| *n == most).map(|&(code, brand, n)| (code, brand, n, total, tied)).collect()
+}
+
+/// The user's events per code, sorted by code.
+fn code_sums(counts: &[(TextKey, TextKey, i64)]) -> Vec<(TextKey, i64)> {
+    let mut sums: Vec<(TextKey, i64)> = Vec::new();
+    for &(code, _, n) in counts {
+        match sums.last_mut() {
+            Some(last) if last.0 == code => last.1 += n,
+            _ => sums.push((code, n)),
+        }
+    }
+    sums
+}
+
+/// The keys whose count differs between two lists sorted by key, with the
+/// count before and after (0 when absent).
+fn changes<K: Ord + Copy>(before: &[(K, i64)], after: &[(K, i64)]) -> Vec<(K, i64, i64)> {
+    let mut changed = Vec::new();
+    let (mut b, mut a) = (before.iter().peekable(), after.iter().peekable());
+    loop {
+        match (b.peek(), a.peek()) {
+            (Some(&&(kb, nb)), Some(&&(ka, na))) if kb == ka => {
+                if nb != na {
+                    changed.push((kb, nb, na));
+                }
+                b.next();
+                a.next();
+            }
+            (Some(&&(kb, nb)), Some(&&(ka, _))) if kb < ka => {
+                changed.push((kb, nb, 0));
+                b.next();
+            }
+            (Some(_), Some(&&(ka, na))) => {
+                changed.push((ka, 0, na));
+                a.next();
+            }
+            (Some(&&(kb, nb)), None) => {
+                changed.push((kb, nb, 0));
+                b.next();
+            }
+            (None, Some(&&(ka, na))) => {
+                changed.push((ka, 0, na));
+                a.next();
+            }
+            (None, None) => return changed,
+        }
+    }
+}
+
+/// Values by their count, and the ones last shown: the best `k` with ties.
+struct Ranking<V> {
+    by_count: BTreeSet<(Desc<i64>, V)>,
+    shown: Vec<(Desc<i64>, V)>,
+    /// Whether an update since the last refresh may have changed the shown rows.
+    dirty: bool,
+}
+
+impl<V> Default for Ranking<V> {
+    fn default() -> Self {
+        Ranking { by_count: BTreeSet::new(), shown: Vec::new(), dirty: false }
+    }
+}
+
+impl<V: Ord + Copy> Ranking<V> {
+    /// Moves `value` from count `old` to `new` (0: absent). Returns whether this
+    /// made the ranking dirty.
+    ///
+    /// Moving a value between two counts below the k-th largest changes neither
+    /// the k largest counts nor which values reach them, so it leaves the shown
+    /// rows as they are.
+    fn update(&mut self, value: V, old: i64, new: i64, k: usize) -> bool {
+        if old > 0 {
+            self.by_count.remove(&(Desc(old), value));
+        }
+        if new > 0 {
+            self.by_count.insert((Desc(new), value));
+        }
+        let boundary = if self.shown.len() >= k { self.shown.last().map(|row| row.0 .0) } else { None };
+        let matters = boundary.is_none_or(|boundary| old.max(new) >= boundary);
+        let newly = matters && !self.dirty;
+        self.dirty |= matters;
+        newly
+    }
+
+    /// Recomputes the shown rows, emitting the ones that left (−1) and came (+1).
+    fn refresh(&mut self, k: usize, mut emit: impl FnMut(&(Desc<i64>, V), isize)) {
+        self.dirty = false;
+        let mut now: Vec<(Desc<i64>, V)> = Vec::with_capacity(k);
+        for row in &self.by_count {
+            if now.len() >= k && now.last().map(|last| last.0) != Some(row.0) {
+                break;
+            }
+            now.push(*row);
+        }
+        let (mut old, mut new) = (self.shown.iter().peekable(), now.iter().peekable());
+        loop {
+            match (old.peek(), new.peek()) {
+                (Some(o), Some(n)) if o == n => {
+                    old.next();
+                    new.next();
+                }
+                (Some(o), Some(n)) if o < n => emit(old.next().expect("peeked"), -1),
+                (Some(_), Some(_)) | (None, Some(_)) => emit(new.next().expect("peeked"), 1),
+                (Some(_), None) => emit(old.next().expect("peeked"), -1),
+                (None, None) => break,
+            }
+        }
+        self.shown = now;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::{changes, merge, preference, Desc, Ranking};
+
+    /// The values with a count at least the k-th largest, best first.
+    fn expected(counts: &BTreeMap<u32, i64>, k: usize) -> Vec<(Desc<i64>, u32)> {
+        let mut rows: Vec<(Desc<i64>, u32)> =
+            counts.iter().filter(|(_, n)| **n > 0).map(|(v, n)| (Desc(*n), *v)).collect();
+        rows.sort();
+        if k == 0 {
+            return Vec::new();
+        }
+        match rows.get(k - 1).map(|row| row.0) {
+            Some(boundary) => rows.into_iter().filter(|row| row.0 <= boundary).collect(),
+            None => rows,
+        }
+    }
+
+    #[test]
+    fn ranking_shows_the_best_k_with_ties_as_counts_move() {
+        // A fixed pseudo-random walk over 40 values, so that ties, values below
+        // the boundary and values crossing it all occur.
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move |bound: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % bound
+        };
+        for k in [0, 1, 3, 8] {
+            let mut ranking: Ranking<u32> = Ranking::default();
+            let mut counts: BTreeMap<u32, i64> = BTreeMap::new();
+            let mut shown: BTreeMap<(Desc<i64>, u32), isize> = BTreeMap::new();
+            for round in 0..300 {
+                for _ in 0..1 + next(6) {
+                    let value = next(40) as u32;
+                    let old = counts.get(&value).copied().unwrap_or(0);
+                    let new = (old + next(7) as i64 - 3).max(0);
+                    counts.insert(value, new);
+                    ranking.update(value, old, new, k);
+                }
+                if ranking.dirty {
+                    ranking.refresh(k, |row, diff| *shown.entry(*row).or_default() += diff);
+                }
+                shown.retain(|_, n| *n != 0);
+                assert!(shown.values().all(|n| *n == 1), "k {k}, round {round}");
+                let now: Vec<_> = shown.keys().copied().collect();
+                assert_eq!(now, expected(&counts, k), "k {k}, round {round}");
+            }
+        }
+    }
+
+    #[test]
+    fn merge_adds_updates_and_drops_zero_counts() {
+        let counts = [(1, 0, 2), (1, 5, 1), (3, 0, 4)];
+        let updates = [((0, 9), 1), ((1, 5), -1), ((2, 2), 1), ((2, 2), 2), ((3, 0), 1)];
+        assert_eq!(merge(&counts, updates.into_iter()), vec![(0, 9, 1), (1, 0, 2), (2, 2, 3), (3, 0, 5)]);
+    }
+
+    #[test]
+    fn preference_leaves_out_events_with_neither_code_nor_brand() {
+        assert_eq!(preference(&[(0, 0, 9), (1, 0, 2), (2, 3, 2)]), vec![(1, 0, 2, 4, true), (2, 3, 2, 4, true)]);
+        assert_eq!(preference(&[(0, 0, 9), (0, 4, 3)]), vec![(0, 4, 3, 3, false)]);
+        assert_eq!(preference(&[(0, 0, 9)]), vec![]);
+    }
+
+    #[test]
+    fn changes_pairs_counts_by_key() {
+        let before = [(1, 2), (3, 1), (5, 5)];
+        let after = [(0, 1), (3, 1), (5, 6), (7, 2)];
+        assert_eq!(changes(&before, &after), vec![(0, 0, 1), (1, 2, 0), (5, 5, 6), (7, 0, 2)]);
+    }
+}
