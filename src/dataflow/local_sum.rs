@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::hash::Hash;
 
+use differential_dataflow::difference::Semigroup;
 use differential_dataflow::{AsCollection, ExchangeData};
 use foldhash::fast::RandomState;
 use timely::dataflow::channels::pact::Pipeline;
@@ -17,23 +18,24 @@ use timely::dataflow::operators::Capability;
 use super::{Coll, Time};
 
 /// Each time's row sums, with the capability to send them once the time completes.
-type Pending<D> = BTreeMap<Time, (Capability<Time>, HashMap<D, isize, RandomState>)>;
+type Pending<D, R> = BTreeMap<Time, (Capability<Time>, HashMap<D, R, RandomState>)>;
 
 /// The same collection, each worker's updates of one row and time summed into one.
 /// Updates are held until their time is complete.
-pub fn sum_locally<'s, D>(rows: Coll<'s, D>) -> Coll<'s, D>
+pub fn sum_locally<'s, D, R>(rows: Coll<'s, D, R>) -> Coll<'s, D, R>
 where
     D: ExchangeData + Hash + Eq,
+    R: ExchangeData + Semigroup,
 {
     let stream = rows.inner.unary_frontier(Pipeline, "SumLocally", |_capability, _info| {
-        let mut pending: Pending<D> = BTreeMap::new();
+        let mut pending: Pending<D, R> = BTreeMap::new();
         move |(input, frontier), output| {
             input.for_each(|capability, batch| {
                 for (row, time, diff) in batch.drain(..) {
                     let (_, sums) = pending
                         .entry(time)
                         .or_insert_with(|| (capability.delayed(&time, output.output_index()), HashMap::default()));
-                    *sums.entry(row).or_default() += diff;
+                    super::totals::add(sums, row, diff);
                 }
             });
             while let Some(entry) = pending.first_entry() {
@@ -42,10 +44,8 @@ where
                 }
                 let (time, (capability, sums)) = entry.remove_entry();
                 let mut session = output.session(&capability);
-                for (row, diff) in sums {
-                    if diff != 0 {
-                        session.give((row, time, diff));
-                    }
+                for (row, diff) in sums.into_iter().filter(|(_, diff)| !diff.is_zero()) {
+                    session.give((row, time, diff));
                 }
             }
         }

@@ -14,6 +14,7 @@ pub mod diff;
 pub mod local_sum;
 pub mod small_names;
 pub mod topk;
+pub mod totals;
 pub mod user_shard;
 
 pub use small_names::SmallNames;

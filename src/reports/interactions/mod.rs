@@ -13,6 +13,7 @@ pub mod user_preferences;
 
 use super::ReportParams;
 use crate::dataflow::diff::Funnel;
+use crate::dataflow::totals::totals_by_key;
 use crate::dataflow::user_shard::user_views;
 use crate::dataflow::{Coll, Dictionary, Interactions, SmallNames, TextKey};
 use crate::sinks::Outputs;
@@ -35,9 +36,9 @@ pub const REPORTS: [&str; 10] = [
 ];
 
 pub fn build<'s>(facts: &Interactions<'s>, names: &Dictionary<'s>, params: &ReportParams, out: &mut Outputs) {
-    // Each session's funnel over every epoch: two reports read it, and counting a
-    // collection of one key per session arranges it whole, so it is counted once.
-    let session_funnels = facts.session.clone().count();
+    // Each session's funnel over every epoch: two reports read it, and there is
+    // one per session, so it is totalled once, in a hash map (see `totals_by_key`).
+    let session_funnels = totals_by_key(facts.session.clone());
     let small_names = SmallNames::broadcast(&facts.names);
     // Three reports group the (user, code, brand) counts within a user: one
     // operator holds them by user and derives what each reads.

@@ -15,24 +15,23 @@
 use serde::{Deserialize, Serialize};
 
 use crate::dataflow::diff::SessionTotals;
+use crate::dataflow::local_sum::sum_locally;
 use crate::reports::interactions::SessionFunnels;
 use crate::sinks::csv_out::Fields;
 use crate::sinks::{Outputs, ReportRow};
 
 pub fn build<'s>(sessions: &SessionFunnels<'s>, out: &mut Outputs) {
-    let rows = sessions
-        .clone()
-        .explode(|(_session, f)| {
-            let totals = SessionTotals {
-                sessions: 1,
-                events: f.events,
-                cart_sessions: i64::from(f.carts > 0),
-                purchase_sessions: i64::from(f.purchases > 0),
-            };
-            Some(((), totals))
-        })
-        .count()
-        .map(|((), totals)| SessionSummaryRow { totals });
+    let totals = sessions.clone().explode(|(_session, f)| {
+        let totals = SessionTotals {
+            sessions: 1,
+            events: f.events,
+            cart_sessions: i64::from(f.carts > 0),
+            purchase_sessions: i64::from(f.purchases > 0),
+        };
+        Some(((), totals))
+    });
+    // One row from every session: summed within each worker before they meet.
+    let rows = sum_locally(totals).count().map(|((), totals)| SessionSummaryRow { totals });
     out.single_row("session_summary", rows, SessionSummaryRow { totals: SessionTotals::default() });
 }
 
