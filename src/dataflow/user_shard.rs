@@ -122,6 +122,7 @@ impl UserShard {
     /// Applies one time's updates and emits how the views change.
     fn apply(&mut self, mut updates: Vec<(Triple, isize)>, mut emit: impl FnMut(View, isize)) {
         updates.sort_unstable();
+        let (top, per_group) = (self.top, self.per_group);
         let mut dirty_groups = Vec::new();
         for run in updates.chunk_by(|a, b| a.0 .0 == b.0 .0) {
             let user = run[0].0 .0;
@@ -133,16 +134,16 @@ impl UserShard {
                 old.into_iter().for_each(|candidate| emit(View::Preference(user, candidate), -1));
                 new.into_iter().for_each(|candidate| emit(View::Preference(user, candidate), 1));
             }
-            for (code, old, new) in changes(&code_sums(&before), &code_sums(&after)) {
-                self.pairs.update((user, code), old, new, self.top);
+            if top > 0 {
+                for (code, old, new) in changes(&code_sums(&before), &code_sums(&after)) {
+                    self.pairs.update((user, code), old, new, top);
+                }
             }
-            let triples = |counts: &[(TextKey, TextKey, i64)]| -> Vec<((TextKey, TextKey), i64)> {
-                counts.iter().filter(|(_, brand, _)| *brand != EMPTY).map(|&(c, b, n)| ((c, b), n)).collect()
-            };
-            for (group, old, new) in changes(&triples(&before), &triples(&after)) {
-                let ranking = self.groups.entry(group).or_default();
-                if ranking.update(user, old, new, self.per_group) {
-                    dirty_groups.push(group);
+            if per_group > 0 {
+                for (group, old, new) in changes(&branded(&before), &branded(&after)) {
+                    if self.groups.entry(group).or_default().update(user, old, new, per_group) {
+                        dirty_groups.push(group);
+                    }
                 }
             }
             if !after.is_empty() {
@@ -150,14 +151,47 @@ impl UserShard {
             }
         }
 
+        let pairs_short = self.pairs.dirty && !self.pairs.complete(top);
+        let short_groups: Vec<_> =
+            dirty_groups.iter().copied().filter(|group| !self.groups[group].complete(per_group)).collect();
+        if pairs_short || !short_groups.is_empty() {
+            self.rescan(pairs_short, short_groups);
+        }
         if self.pairs.dirty {
-            self.pairs.refresh(self.top, |&(n, (user, code)), diff| emit(View::TopPair(user, code, n), diff));
+            self.pairs.refresh(top, |&(n, (user, code)), diff| emit(View::TopPair(user, code, n), diff));
         }
         for group in dirty_groups {
             let ranking = self.groups.get_mut(&group).expect("a dirty group is ranked");
-            ranking.refresh(self.per_group, |&(n, user), diff| emit(View::Engaged(user, group, n), diff));
-            if ranking.by_count.is_empty() {
+            ranking.refresh(per_group, |&(n, user), diff| emit(View::Engaged(user, group, n), diff));
+            if ranking.above_floor.is_empty() {
                 self.groups.remove(&group);
+            }
+        }
+    }
+
+    /// Indexes again, from every user's counts, the rankings that lost values
+    /// below their floor and no longer hold their best k: this takes a count that
+    /// falls, as when a file is retracted, and is rare.
+    fn rescan(&mut self, pairs: bool, groups: Vec<(TextKey, TextKey)>) {
+        tracing::debug!(pairs, groups = groups.len(), "re-indexing rankings");
+        if pairs {
+            self.pairs.clear();
+        }
+        for group in &groups {
+            self.groups.get_mut(group).expect("a short group is ranked").clear();
+        }
+        let groups: std::collections::HashSet<_, RandomState> = groups.into_iter().collect();
+        for (&user, counts) in &self.users {
+            if pairs {
+                for (code, n) in code_sums(counts) {
+                    self.pairs.update((user, code), 0, n, self.top);
+                }
+            }
+            if groups.is_empty() {
+                continue;
+            }
+            for (group, n) in branded(counts).into_iter().filter(|(group, _)| groups.contains(group)) {
+                self.groups.get_mut(&group).expect("a short group is ranked").update(user, 0, n, self.per_group);
             }
         }
     }
@@ -198,6 +232,11 @@ fn preference(counts: &[(TextKey, TextKey, i64)]) -> Vec<Candidate> {
     };
     let tied = shown().filter(|(_, _, n)| *n == most).count() > 1;
     shown().filter(|(_, _, n)| *n == most).map(|&(code, brand, n)| (code, brand, n, total, tied)).collect()
+}
+
+/// The user's events per (code, brand) with a brand, sorted.
+fn branded(counts: &[(TextKey, TextKey, i64)]) -> Vec<((TextKey, TextKey), i64)> {
+    counts.iter().filter(|(_, brand, _)| *brand != EMPTY).map(|&(code, brand, n)| ((code, brand), n)).collect()
 }
 
 /// The user's events per code, sorted by code.
@@ -247,17 +286,31 @@ fn changes<K: Ord + Copy>(before: &[(K, i64)], after: &[(K, i64)]) -> Vec<(K, i6
     }
 }
 
-/// Values by their count, and the ones last shown: the best `k` with ties.
+/// Values by their count, as far down as the best `k` with ties need, and the
+/// rows last shown.
+///
+/// Only values counted at least `floor` are indexed: below the k-th count a
+/// value can rise into the ranking (it is indexed as it passes the floor) but
+/// is never shown, and most values of a large ranking are there. The floor rises
+/// to the k-th count whenever the index grows well past the rows it must show.
 struct Ranking<V> {
-    by_count: BTreeSet<(Desc<i64>, V)>,
+    /// Every value whose count is at least `floor`.
+    above_floor: BTreeSet<(Desc<i64>, V)>,
+    floor: i64,
+    /// How large the index may grow before the floor is raised.
+    limit: usize,
     shown: Vec<(Desc<i64>, V)>,
     /// Whether an update since the last refresh may have changed the shown rows.
     dirty: bool,
 }
 
+/// The index size below which the floor is never raised; small in unit tests,
+/// so that they raise it and index again.
+const MIN_LIMIT: usize = if cfg!(test) { 4 } else { 1024 };
+
 impl<V> Default for Ranking<V> {
     fn default() -> Self {
-        Ranking { by_count: BTreeSet::new(), shown: Vec::new(), dirty: false }
+        Ranking { above_floor: BTreeSet::new(), floor: 1, limit: MIN_LIMIT, shown: Vec::new(), dirty: false }
     }
 }
 
@@ -269,11 +322,14 @@ impl<V: Ord + Copy> Ranking<V> {
     /// the k largest counts nor which values reach them, so it leaves the shown
     /// rows as they are.
     fn update(&mut self, value: V, old: i64, new: i64, k: usize) -> bool {
-        if old > 0 {
-            self.by_count.remove(&(Desc(old), value));
+        if old >= self.floor {
+            self.above_floor.remove(&(Desc(old), value));
         }
-        if new > 0 {
-            self.by_count.insert((Desc(new), value));
+        if new >= self.floor {
+            self.above_floor.insert((Desc(new), value));
+            if self.above_floor.len() > self.limit {
+                self.raise_floor(k);
+            }
         }
         let boundary = if self.shown.len() >= k { self.shown.last().map(|row| row.0 .0) } else { None };
         let matters = boundary.is_none_or(|boundary| old.max(new) >= boundary);
@@ -282,11 +338,37 @@ impl<V: Ord + Copy> Ranking<V> {
         newly
     }
 
+    /// Whether the index holds the best `k` with ties: it does while it holds `k`
+    /// values, or when no value is below the floor.
+    fn complete(&self, k: usize) -> bool {
+        self.floor <= 1 || self.above_floor.len() >= k
+    }
+
+    /// Raises the floor to the k-th largest count, forgetting the values below it.
+    fn raise_floor(&mut self, k: usize) {
+        if let Some(&(Desc(kth), _)) = self.above_floor.iter().nth(k.saturating_sub(1)) {
+            if kth > self.floor {
+                self.floor = kth;
+                self.above_floor.retain(|(Desc(n), _)| *n >= kth);
+            }
+        }
+        // Ties at the k-th count may keep the index large: let it double before
+        // the next try, so that raising the floor stays a small share of the work.
+        self.limit = MIN_LIMIT.max(2 * self.above_floor.len());
+    }
+
+    /// Forgets the index, to be filled again from every value.
+    fn clear(&mut self) {
+        self.above_floor.clear();
+        self.floor = 1;
+        self.limit = MIN_LIMIT;
+    }
+
     /// Recomputes the shown rows, emitting the ones that left (−1) and came (+1).
     fn refresh(&mut self, k: usize, mut emit: impl FnMut(&(Desc<i64>, V), isize)) {
         self.dirty = false;
         let mut now: Vec<(Desc<i64>, V)> = Vec::with_capacity(k);
-        for row in &self.by_count {
+        for row in &self.above_floor {
             if now.len() >= k && now.last().map(|last| last.0) != Some(row.0) {
                 break;
             }
@@ -313,7 +395,18 @@ impl<V: Ord + Copy> Ranking<V> {
 mod tests {
     use std::collections::BTreeMap;
 
-    use super::{changes, merge, preference, Desc, Ranking};
+    use super::{changes, merge, preference, Desc, Ranking, Triple, UserShard, View, EMPTY};
+
+    /// A fixed pseudo-random sequence: `next(bound)` is below `bound`.
+    fn sequence() -> impl FnMut(u64) -> u64 {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        move |bound: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % bound
+        }
+    }
 
     /// The values with a count at least the k-th largest, best first.
     fn expected(counts: &BTreeMap<u32, i64>, k: usize) -> Vec<(Desc<i64>, u32)> {
@@ -331,15 +424,9 @@ mod tests {
 
     #[test]
     fn ranking_shows_the_best_k_with_ties_as_counts_move() {
-        // A fixed pseudo-random walk over 40 values, so that ties, values below
-        // the boundary and values crossing it all occur.
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move |bound: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % bound
-        };
+        // A random walk over 40 values, so that ties, values below the boundary
+        // and values crossing it and the floor all occur.
+        let mut next = sequence();
         for k in [0, 1, 3, 8] {
             let mut ranking: Ranking<u32> = Ranking::default();
             let mut counts: BTreeMap<u32, i64> = BTreeMap::new();
@@ -352,6 +439,10 @@ mod tests {
                     counts.insert(value, new);
                     ranking.update(value, old, new, k);
                 }
+                if ranking.dirty && !ranking.complete(k) {
+                    ranking.clear();
+                    counts.iter().for_each(|(&value, &n)| _ = ranking.update(value, 0, n, k));
+                }
                 if ranking.dirty {
                     ranking.refresh(k, |row, diff| *shown.entry(*row).or_default() += diff);
                 }
@@ -359,6 +450,66 @@ mod tests {
                 assert!(shown.values().all(|n| *n == 1), "k {k}, round {round}");
                 let now: Vec<_> = shown.keys().copied().collect();
                 assert_eq!(now, expected(&counts, k), "k {k}, round {round}");
+            }
+        }
+    }
+
+    /// The three views of `counts`, computed directly.
+    fn views_of(counts: &BTreeMap<Triple, i64>, top: usize, per_group: usize) -> Vec<View> {
+        let mut views = Vec::new();
+        let mut by_user: BTreeMap<u64, Vec<(u64, u64, i64)>> = BTreeMap::new();
+        let mut pairs: BTreeMap<(u64, u64), i64> = BTreeMap::new();
+        let mut groups: BTreeMap<(u64, u64), BTreeMap<u64, i64>> = BTreeMap::new();
+        for (&(user, code, brand), &n) in counts.iter().filter(|(_, n)| **n > 0) {
+            by_user.entry(user).or_default().push((code, brand, n));
+            *pairs.entry((user, code)).or_default() += n;
+            if brand != EMPTY {
+                groups.entry((code, brand)).or_default().insert(user, n);
+            }
+        }
+        for (user, counts) in &by_user {
+            views.extend(preference(counts).into_iter().map(|candidate| View::Preference(*user, candidate)));
+        }
+        let best = |values: Vec<(Desc<i64>, (u64, u64))>, k: usize| {
+            let mut values = values;
+            values.sort();
+            let boundary = values.get(k.max(1) - 1).map(|row| row.0);
+            let kept = values.into_iter().filter(move |row| k > 0 && boundary.is_none_or(|b| row.0 <= b));
+            kept.collect::<Vec<_>>()
+        };
+        let pair_rows = pairs.iter().map(|(&pair, &n)| (Desc(n), pair)).collect();
+        views.extend(best(pair_rows, top).into_iter().map(|(n, (user, code))| View::TopPair(user, code, n)));
+        for (group, users) in groups {
+            let rows = users.iter().map(|(&user, &n)| (Desc(n), (user, 0))).collect();
+            views.extend(best(rows, per_group).into_iter().map(|(n, (user, _))| View::Engaged(user, group, n)));
+        }
+        views.sort();
+        views
+    }
+
+    #[test]
+    fn user_shard_views_follow_counts_that_rise_and_fall() {
+        // 30 users over 4 codes and 3 brands (0 is the empty text), with updates
+        // that add and retract events, as files that arrive, change and leave.
+        let mut next = sequence();
+        for (top, per_group) in [(1, 1), (3, 2), (10, 3)] {
+            let mut shard = UserShard::new(top, per_group);
+            let mut counts: BTreeMap<Triple, i64> = BTreeMap::new();
+            let mut views: BTreeMap<View, isize> = BTreeMap::new();
+            for epoch in 0..200 {
+                let mut updates = Vec::new();
+                for _ in 0..1 + next(40) {
+                    let triple = (1 + next(30), next(4), next(3));
+                    let count = counts.entry(triple).or_default();
+                    let diff = (next(5) as i64 - 2).max(-*count);
+                    *count += diff;
+                    updates.push((triple, diff as isize));
+                }
+                shard.apply(updates, |view, diff| *views.entry(view).or_default() += diff);
+                views.retain(|_, n| *n != 0);
+                assert!(views.values().all(|n| *n == 1), "top {top}, per group {per_group}, epoch {epoch}");
+                let now: Vec<View> = views.keys().cloned().collect();
+                assert_eq!(now, views_of(&counts, top, per_group), "top {top}, per group {per_group}, epoch {epoch}");
             }
         }
     }
