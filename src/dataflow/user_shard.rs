@@ -31,6 +31,9 @@ use super::{Coll, Desc, TextKey, Time, EMPTY};
 /// with a code or a brand, and whether another pair has as many events.
 pub type Candidate = (TextKey, TextKey, i64, i64, bool);
 
+/// (user, ((code, brand), events)): users leading a (code, brand) group.
+pub type GroupLeaders<'s> = Coll<'s, (TextKey, ((TextKey, TextKey), Desc<i64>))>;
+
 /// What the three reports read, each row on the worker of its user.
 pub struct UserViews<'s> {
     /// (user, candidate): every pair tied for the user's most events, for
@@ -40,7 +43,7 @@ pub struct UserViews<'s> {
     pub top_pairs: Coll<'s, ((TextKey, TextKey), Desc<i64>)>,
     /// (user, ((code, brand), events)), non-empty brands only: each worker's
     /// `per_group` users with most events in each (code, brand), ties included
-    pub engaged: Coll<'s, (TextKey, ((TextKey, TextKey), Desc<i64>))>,
+    pub engaged: GroupLeaders<'s>,
 }
 
 /// One derived row, before it is sorted into its view.

@@ -13,7 +13,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::dataflow::topk::first_k;
-use crate::dataflow::{resolve, resolve_pair, Coll, Desc, Dictionary, TextKey};
+use crate::dataflow::user_shard::GroupLeaders;
+use crate::dataflow::{resolve, resolve_pair, Dictionary};
 use crate::reports::ReportParams;
 use crate::sinks::csv_out::Fields;
 use crate::sinks::{Outputs, ReportRow};
@@ -21,12 +22,7 @@ use crate::sinks::{Outputs, ReportRow};
 /// `leaders`: (user, ((code, brand), interactions)), each worker's best users of
 /// each group with ties (see [`crate::dataflow::user_shard`]), of which the
 /// first `per_group` by text are kept.
-pub fn build<'s>(
-    leaders: Coll<'s, (TextKey, ((TextKey, TextKey), Desc<i64>))>,
-    names: &Dictionary<'s>,
-    params: &ReportParams,
-    out: &mut Outputs,
-) {
+pub fn build<'s>(leaders: GroupLeaders<'s>, names: &Dictionary<'s>, params: &ReportParams, out: &mut Outputs) {
     let leaders = resolve(leaders, names).map(|(user, (group, n))| (group, (n, user)));
     let leaders = resolve_pair(leaders, names);
     let rows = first_k(leaders, params.per_group).map(|((category_code, brand), (rank, (interactions, user_id)))| {
