@@ -5,7 +5,7 @@
 //! one update per value counted) would send all of them to the worker of each
 //! row, and hold them in that worker's batcher until the time completes.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::hash::Hash;
 
 use differential_dataflow::difference::Semigroup;
@@ -13,12 +13,9 @@ use differential_dataflow::{AsCollection, ExchangeData};
 use foldhash::fast::RandomState;
 use timely::dataflow::channels::pact::Pipeline;
 use timely::dataflow::operators::generic::Operator;
-use timely::dataflow::operators::Capability;
 
-use super::{Coll, Time};
-
-/// Each time's row sums, with the capability to send them once the time completes.
-type Pending<D, R> = BTreeMap<Time, (Capability<Time>, HashMap<D, R, RandomState>)>;
+use super::by_time::ByTime;
+use super::Coll;
 
 /// The same collection, each worker's updates of one row and time summed into one.
 /// Updates are held until their time is complete.
@@ -28,21 +25,15 @@ where
     R: ExchangeData + Semigroup,
 {
     let stream = rows.inner.unary_frontier(Pipeline, "SumLocally", |_capability, _info| {
-        let mut pending: Pending<D, R> = BTreeMap::new();
+        let mut pending: ByTime<HashMap<D, R, RandomState>> = ByTime::default();
         move |(input, frontier), output| {
             input.for_each(|capability, batch| {
                 for (row, time, diff) in batch.drain(..) {
-                    let (_, sums) = pending
-                        .entry(time)
-                        .or_insert_with(|| (capability.delayed(&time, output.output_index()), HashMap::default()));
+                    let sums = pending.buffer(time, || capability.delayed(&time, output.output_index()));
                     super::totals::add(sums, row, diff);
                 }
             });
-            while let Some(entry) = pending.first_entry() {
-                if frontier.less_equal(entry.key()) {
-                    break;
-                }
-                let (time, (capability, sums)) = entry.remove_entry();
+            while let Some((time, capability, sums)) = pending.next_complete(|time| frontier.less_equal(time)) {
                 let mut session = output.session(&capability);
                 for (row, diff) in sums.into_iter().filter(|(_, diff)| !diff.is_zero()) {
                     session.give((row, time, diff));

@@ -10,6 +10,7 @@
 //! [`Dictionary`] maps keys back to text, and reports look up only the rows
 //! they show.
 
+pub mod by_time;
 pub mod diff;
 pub mod local_sum;
 pub mod small_names;

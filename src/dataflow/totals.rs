@@ -7,7 +7,7 @@
 //! without sorting anything.
 
 use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::hash::Hash;
 
 use differential_dataflow::difference::Semigroup;
@@ -15,12 +15,9 @@ use differential_dataflow::{AsCollection, ExchangeData, Hashable};
 use foldhash::fast::RandomState;
 use timely::dataflow::channels::pact::Exchange;
 use timely::dataflow::operators::generic::Operator;
-use timely::dataflow::operators::Capability;
 
+use super::by_time::ByTime;
 use super::{Coll, Time};
-
-/// Each time's updates summed by key, with the capability to send what they change.
-type Pending<K, R> = BTreeMap<Time, (Capability<Time>, HashMap<K, R, RandomState>)>;
 
 /// `(key, total)` for every key whose updates do not sum to zero: the same
 /// collection as `count`, each key's total changing as its updates arrive.
@@ -33,22 +30,16 @@ where
 {
     let by_key = Exchange::new(|(key, _, _): &(K, Time, R)| key.hashed());
     let stream = rows.inner.unary_frontier(by_key, "TotalsByKey", |_capability, _info| {
-        let mut pending: Pending<K, R> = BTreeMap::new();
+        let mut pending: ByTime<HashMap<K, R, RandomState>> = ByTime::default();
         let mut totals: HashMap<K, R, RandomState> = HashMap::default();
         move |(input, frontier), output| {
             input.for_each(|capability, batch| {
                 for (key, time, diff) in batch.drain(..) {
-                    let (_, sums) = pending
-                        .entry(time)
-                        .or_insert_with(|| (capability.delayed(&time, output.output_index()), HashMap::default()));
+                    let sums = pending.buffer(time, || capability.delayed(&time, output.output_index()));
                     add(sums, key, diff);
                 }
             });
-            while let Some(entry) = pending.first_entry() {
-                if frontier.less_equal(entry.key()) {
-                    break;
-                }
-                let (time, (capability, sums)) = entry.remove_entry();
+            while let Some((time, capability, sums)) = pending.next_complete(|time| frontier.less_equal(time)) {
                 let mut session = output.session(&capability);
                 for (key, diff) in sums.into_iter().filter(|(_, diff)| !diff.is_zero()) {
                     match totals.entry(key) {

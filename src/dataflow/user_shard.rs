@@ -16,15 +16,15 @@
 //! Updates wait until their epoch is complete, and epochs are applied in order:
 //! the counts are those of every epoch so far, as an arrangement's would be.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use differential_dataflow::{AsCollection, Hashable};
 use foldhash::fast::RandomState;
 use serde::{Deserialize, Serialize};
 use timely::dataflow::channels::pact::Exchange;
 use timely::dataflow::operators::generic::Operator;
-use timely::dataflow::operators::Capability;
 
+use super::by_time::ByTime;
 use super::{Coll, Desc, TextKey, Time, EMPTY};
 
 /// A user's most frequent (code, brand) pair, its events, the user's events
@@ -56,31 +56,21 @@ enum View {
 
 type Triple = (TextKey, TextKey, TextKey);
 
-/// Each time's updates, with the capability to send what they derive.
-type Pending = BTreeMap<Time, (Capability<Time>, Vec<(Triple, isize)>)>;
-
 /// Derives the three views from `((user, code, brand), events)`.
 pub fn user_views<'s>(counts: Coll<'s, Triple>, top: usize, per_group: usize) -> UserViews<'s> {
     // The same hash as differential's exchange by key, so that a view arranged
     // by user stays on the worker that derived it.
     let by_user = Exchange::new(|((user, _, _), _, _): &(Triple, Time, isize)| user.hashed());
     let stream = counts.inner.unary_frontier(by_user, "UserViews", move |_capability, _info| {
-        let mut pending: Pending = BTreeMap::new();
+        let mut pending: ByTime<Vec<(Triple, isize)>> = ByTime::default();
         let mut shard = UserShard::new(top, per_group);
         move |(input, frontier), output| {
             input.for_each(|capability, batch| {
                 for (triple, time, diff) in batch.drain(..) {
-                    let (_, updates) = pending
-                        .entry(time)
-                        .or_insert_with(|| (capability.delayed(&time, output.output_index()), Vec::new()));
-                    updates.push((triple, diff));
+                    pending.buffer(time, || capability.delayed(&time, output.output_index())).push((triple, diff));
                 }
             });
-            while let Some(entry) = pending.first_entry() {
-                if frontier.less_equal(entry.key()) {
-                    break;
-                }
-                let (time, (capability, updates)) = entry.remove_entry();
+            while let Some((time, capability, updates)) = pending.next_complete(|time| frontier.less_equal(time)) {
                 let mut session = output.session(&capability);
                 shard.apply(updates, |view, diff| session.give((view, time, diff)));
             }
