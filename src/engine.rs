@@ -31,7 +31,7 @@ use crate::epochs::{CheckpointPolicy, EpochPlan, Planner, Retraction, Schedule, 
 use crate::formats::custom::CustomLayout;
 use crate::formats::Reject;
 use crate::formats::{FileKind, Format};
-use crate::ingest::{judge, read_piece, Tally};
+use crate::ingest::{judge, read_piece, Piece, Tally};
 use crate::reports::{build_reports, ReportParams, ReportSet, PER_ENTITY_REPORTS};
 use crate::sinks::csv_out::write_atomically;
 use crate::sinks::quality::{remove_rejects, write_epoch, write_rejects, EpochRecord, QualityRow};
@@ -443,7 +443,9 @@ fn apply(
     let (index, peers) = (worker.index(), worker.peers());
     let units: Vec<(usize, usize)> =
         plan.files.iter().enumerate().flat_map(|(i, file)| (0..file.parts()).map(move |part| (i, part))).collect();
-    let mut pieces = Vec::new();
+    let mut epoch_facts = FileFacts::default();
+    // Pieces of split files, judged once every worker's counts of their file are in.
+    let mut waiting = Vec::new();
     for &(i, part) in units.iter().skip(index).step_by(peers) {
         let file = &plan.files[i];
         let piece = read_piece(file, i, part, job.format_of(&file.path), reports, tables, bytes_read);
@@ -458,39 +460,22 @@ fn apply(
             written.unwrap_or_else(|e| fail(format!("output {}: cannot write rejects: {e}", job.out_dir.display())));
         }
         tallies.send(piece.tally.clone());
-        pieces.push(piece);
+        if file.parts() == 1 {
+            // A whole file's own counts are its verdict: settled now, its facts join
+            // the epoch's and its maps are freed before the next file is read.
+            let tally = piece.tally.clone();
+            settle(flow, context, file, piece, &[&tally], &mut epoch_facts);
+        } else {
+            waiting.push(piece);
+        }
     }
     crash_point("after-read", plan.epoch);
     // Every worker learns the counts of every piece, so all judge each file alike.
     let all = tallies.round(worker, time);
-    let mut epoch_facts = FileFacts::default();
-    for piece in pieces {
-        let (i, part) = (piece.tally.file, piece.tally.part);
-        let file = &plan.files[i];
+    for piece in waiting {
+        let i = piece.tally.file;
         let of_file: Vec<&Tally> = all.iter().filter(|t| t.file == i).collect();
-        let (quality, accepted) = judge(file, &of_file, job.max_reject_rate);
-        let first = part == 0;
-        if first {
-            let unreadable = of_file.iter().any(|t| t.unreadable.is_some());
-            publish_rejects(&job.out_dir, file, &piece.rejects, unreadable)
-                .unwrap_or_else(|e| fail(format!("output {}: cannot write rejects: {e}", job.out_dir.display())));
-            flow.quality_in.insert(quality.clone());
-        }
-        let contribution =
-            FileContribution { quality: first.then_some(quality), facts: accepted.then_some(piece.facts) };
-        if let Some(state) = state {
-            let path = state.contribution_path(file.hash, part);
-            if let Err(e) = write_binary(&path, &contribution) {
-                fail(format!("state {}: cannot write it: {e}", path.display()));
-            }
-        }
-        if let Some(facts) = contribution.facts {
-            if epoch_facts.is_empty() {
-                epoch_facts = facts;
-            } else {
-                epoch_facts.absorb(facts);
-            }
-        }
+        settle(flow, context, &plan.files[i], piece, &of_file, &mut epoch_facts);
     }
     epoch_facts.feed(&mut flow.facts_in, 1, || {
         worker.step();
@@ -513,6 +498,43 @@ fn apply(
             if let Err(e) = remove_rejects(&job.out_dir, &retraction.name) {
                 fail(format!("output {}: cannot remove rejects: {e}", job.out_dir.display()));
             }
+        }
+    }
+}
+
+/// Judges one piece of a file by the counts of all its file's pieces: records
+/// the file's quality row and rejects (from its first piece), keeps what the
+/// state needs to take the piece back, and adds an accepted piece's facts to
+/// the epoch's.
+fn settle(
+    flow: &mut WorkerDataflow,
+    context: &StepContext<'_>,
+    file: &InputFile,
+    piece: Piece,
+    of_file: &[&Tally],
+    epoch_facts: &mut FileFacts,
+) {
+    let job = context.job;
+    let (quality, accepted) = judge(file, of_file, job.max_reject_rate);
+    let first = piece.tally.part == 0;
+    if first {
+        let unreadable = of_file.iter().any(|t| t.unreadable.is_some());
+        publish_rejects(&job.out_dir, file, &piece.rejects, unreadable)
+            .unwrap_or_else(|e| fail(format!("output {}: cannot write rejects: {e}", job.out_dir.display())));
+        flow.quality_in.insert(quality.clone());
+    }
+    let contribution = FileContribution { quality: first.then_some(quality), facts: accepted.then_some(piece.facts) };
+    if let Some(state) = context.state {
+        let path = state.contribution_path(file.hash, piece.tally.part);
+        if let Err(e) = write_binary(&path, &contribution) {
+            fail(format!("state {}: cannot write it: {e}", path.display()));
+        }
+    }
+    if let Some(facts) = contribution.facts {
+        if epoch_facts.is_empty() {
+            *epoch_facts = facts;
+        } else {
+            epoch_facts.absorb(facts);
         }
     }
 }
