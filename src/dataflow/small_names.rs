@@ -36,6 +36,11 @@ impl<'s> SmallNames<'s> {
         SmallNames { names: names.inner.clone().broadcast() }
     }
 
+    /// The names as every worker receives them, for an operator to keep.
+    pub fn stream(&self) -> Stream<'s, Time, Updates<(TextKey, String)>> {
+        self.names.clone()
+    }
+
     /// Replaces both keys of each row by their texts, on the row's own worker.
     ///
     /// A row waits until every name of its time has arrived. A name is never

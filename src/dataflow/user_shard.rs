@@ -8,6 +8,11 @@
 //! fact row three times and keep three copies of them, and each count ranking
 //! would keep one more copy to look values up by their count.
 //!
+//! A user's preference is chosen here too, ties going to the smallest (code,
+//! brand) by text: every worker holds the names of all codes and brands (see
+//! [`SmallNames`]), so a tie costs two lookups instead of arranging every tied
+//! user's candidates to choose among them by text downstream.
+//!
 //! Rankings are cut within each worker. A worker holds every (user, code) pair
 //! and every (code, brand, user) of its own users, so its `k` best with ties
 //! include every overall leader it holds, and the reports make the exact cut
@@ -21,24 +26,24 @@ use std::collections::{BTreeSet, HashMap};
 use differential_dataflow::{AsCollection, Hashable};
 use foldhash::fast::RandomState;
 use serde::{Deserialize, Serialize};
-use timely::dataflow::channels::pact::Exchange;
+use timely::dataflow::channels::pact::{Exchange, Pipeline};
 use timely::dataflow::operators::generic::Operator;
 
 use super::by_time::ByTime;
-use super::{Coll, Desc, TextKey, Time, EMPTY};
+use super::{Coll, Desc, SmallNames, TextKey, Time, EMPTY};
 
-/// A user's most frequent (code, brand) pair, its events, the user's events
-/// with a code or a brand, and whether another pair has as many events.
-pub type Candidate = (TextKey, TextKey, i64, i64, bool);
+/// A user's preferred (code, brand) pair, its events, and the user's events
+/// with a code or a brand.
+pub type Preference = (TextKey, TextKey, i64, i64);
 
 /// (user, ((code, brand), events)): users leading a (code, brand) group.
 pub type GroupLeaders<'s> = Coll<'s, (TextKey, ((TextKey, TextKey), Desc<i64>))>;
 
 /// What the three reports read, each row on the worker of its user.
 pub struct UserViews<'s> {
-    /// (user, candidate): every pair tied for the user's most events, for
-    /// `user_preferences` to choose among by text
-    pub preferences: Coll<'s, (TextKey, Candidate)>,
+    /// (user, preference): the pair with the user's most events, ties going to
+    /// the smallest (code, brand) by text
+    pub preferences: Coll<'s, (TextKey, Preference)>,
     /// ((user, code), events): each worker's `top` pairs with most events, ties included
     pub top_pairs: Coll<'s, ((TextKey, TextKey), Desc<i64>)>,
     /// (user, ((code, brand), events)), non-empty brands only: each worker's
@@ -49,33 +54,49 @@ pub struct UserViews<'s> {
 /// One derived row, before it is sorted into its view.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 enum View {
-    Preference(TextKey, Candidate),
+    Preference(TextKey, Preference),
     TopPair(TextKey, TextKey, Desc<i64>),
     Engaged(TextKey, (TextKey, TextKey), Desc<i64>),
 }
 
 type Triple = (TextKey, TextKey, TextKey);
 
-/// Derives the three views from `((user, code, brand), events)`.
-pub fn user_views<'s>(counts: Coll<'s, Triple>, top: usize, per_group: usize) -> UserViews<'s> {
+/// The texts of codes and brands, by key.
+type Texts = Map<TextKey, String>;
+
+/// Derives the three views from `((user, code, brand), events)`; `names` holds
+/// the texts of every code and brand.
+pub fn user_views<'s>(counts: Coll<'s, Triple>, names: &SmallNames<'s>, top: usize, per_group: usize) -> UserViews<'s> {
     // The same hash as differential's exchange by key, so that a view arranged
     // by user stays on the worker that derived it.
     let by_user = Exchange::new(|((user, _, _), _, _): &(Triple, Time, isize)| user.hashed());
-    let stream = counts.inner.unary_frontier(by_user, "UserViews", move |_capability, _info| {
-        let mut pending: ByTime<Vec<(Triple, isize)>> = ByTime::default();
-        let mut shard = UserShard::new(top, per_group);
-        move |(input, frontier), output| {
-            input.for_each(|capability, batch| {
-                for (triple, time, diff) in batch.drain(..) {
-                    pending.buffer(time, || capability.delayed(&time, output.output_index())).push((triple, diff));
+    let stream =
+        counts.inner.binary_frontier(names.stream(), by_user, Pipeline, "UserViews", move |_capability, _info| {
+            let mut pending: ByTime<Vec<(Triple, isize)>> = ByTime::default();
+            let mut shard = UserShard::new(top, per_group);
+            let mut texts = Texts::default();
+            move |(input, frontier), (names, names_frontier), output| {
+                // A key's text never changes, and the domain is small: a name is never forgotten.
+                names.for_each(|_capability, batch| {
+                    for ((key, text), _time, diff) in batch.drain(..) {
+                        if diff > 0 {
+                            texts.entry(key).or_insert(text);
+                        }
+                    }
+                });
+                input.for_each(|capability, batch| {
+                    for (triple, time, diff) in batch.drain(..) {
+                        pending.buffer(time, || capability.delayed(&time, output.output_index())).push((triple, diff));
+                    }
+                });
+                // A time is applied once its counts and the names they use are all in.
+                let open = |time: &Time| frontier.less_equal(time) || names_frontier.less_equal(time);
+                while let Some((time, capability, updates)) = pending.next_complete(open) {
+                    let mut session = output.session(&capability);
+                    shard.apply(updates, &texts, |view, diff| session.give((view, time, diff)));
                 }
-            });
-            while let Some((time, capability, updates)) = pending.next_complete(|time| frontier.less_equal(time)) {
-                let mut session = output.session(&capability);
-                shard.apply(updates, |view, diff| session.give((view, time, diff)));
             }
-        }
-    });
+        });
     let views = stream.as_collection();
     UserViews {
         preferences: views.clone().flat_map(|view| match view {
@@ -113,7 +134,7 @@ impl UserShard {
     }
 
     /// Applies one time's updates and emits how the views change.
-    fn apply(&mut self, mut updates: Vec<(Triple, isize)>, mut emit: impl FnMut(View, isize)) {
+    fn apply(&mut self, mut updates: Vec<(Triple, isize)>, texts: &Texts, mut emit: impl FnMut(View, isize)) {
         updates.sort_unstable();
         let (top, per_group) = (self.top, self.per_group);
         let mut dirty_groups = Vec::new();
@@ -122,10 +143,10 @@ impl UserShard {
             let before = self.users.remove(&user).unwrap_or_default();
             let after = merge(&before, run.iter().map(|&((_, code, brand), diff)| ((code, brand), diff as i64)));
 
-            let (old, new) = (preference(&before), preference(&after));
+            let (old, new) = (preference(&before, texts), preference(&after, texts));
             if old != new {
-                old.into_iter().for_each(|candidate| emit(View::Preference(user, candidate), -1));
-                new.into_iter().for_each(|candidate| emit(View::Preference(user, candidate), 1));
+                old.into_iter().for_each(|preference| emit(View::Preference(user, preference), -1));
+                new.into_iter().for_each(|preference| emit(View::Preference(user, preference), 1));
             }
             if top > 0 {
                 for (code, old, new) in changes(&code_sums(&before), &code_sums(&after)) {
@@ -193,9 +214,11 @@ impl UserShard {
 /// `counts` with `updates` added, both sorted by key; keys whose events reach 0 leave.
 fn merge(
     counts: &[(TextKey, TextKey, i64)],
-    updates: impl Iterator<Item = ((TextKey, TextKey), i64)>,
+    updates: impl ExactSizeIterator<Item = ((TextKey, TextKey), i64)>,
 ) -> Vec<(TextKey, TextKey, i64)> {
-    let mut merged: Vec<(TextKey, TextKey, i64)> = Vec::with_capacity(counts.len() + 1);
+    // Room for every update to be a new key: growing by doubling instead would
+    // leave up to half of the shard's largest allocation unused.
+    let mut merged: Vec<(TextKey, TextKey, i64)> = Vec::with_capacity(counts.len() + updates.len());
     let mut counts = counts.iter().copied().peekable();
     let push = |merged: &mut Vec<(TextKey, TextKey, i64)>, (code, brand, n): (TextKey, TextKey, i64)| match merged
         .last_mut()
@@ -212,19 +235,24 @@ fn merge(
     }
     counts.for_each(|count| push(&mut merged, count));
     merged.retain(|(_, _, n)| *n != 0);
+    if merged.capacity() > merged.len() + merged.len() / 4 {
+        merged.shrink_to_fit();
+    }
     merged
 }
 
-/// The user's candidates: each (code, brand) with the most events, leaving out
-/// events with neither a code nor a brand.
-fn preference(counts: &[(TextKey, TextKey, i64)]) -> Vec<Candidate> {
+/// The user's preference: the (code, brand) with the most events, the smallest
+/// by text among ties, leaving out events with neither a code nor a brand.
+fn preference(counts: &[(TextKey, TextKey, i64)], texts: &Texts) -> Option<Preference> {
+    let text = |key: TextKey| texts.get(&key).map_or("", String::as_str);
     let shown = || counts.iter().filter(|(code, brand, _)| !(*code == EMPTY && *brand == EMPTY));
     let total: i64 = shown().map(|(_, _, n)| n).sum();
-    let Some(most) = shown().map(|(_, _, n)| *n).max() else {
-        return Vec::new();
-    };
-    let tied = shown().filter(|(_, _, n)| *n == most).count() > 1;
-    shown().filter(|(_, _, n)| *n == most).map(|&(code, brand, n)| (code, brand, n, total, tied)).collect()
+    let most = shown().map(|(_, _, n)| *n).max()?;
+    let chosen = shown()
+        .filter(|(_, _, n)| *n == most)
+        .min_by(|a, b| (text(a.0), text(a.1)).cmp(&(text(b.0), text(b.1))))
+        .expect("the most events belong to some pair");
+    Some((chosen.0, chosen.1, most, total))
 }
 
 /// The user's events per (code, brand) with a brand, sorted.
@@ -388,7 +416,13 @@ impl<V: Ord + Copy> Ranking<V> {
 mod tests {
     use std::collections::BTreeMap;
 
-    use super::{changes, merge, preference, Desc, Ranking, Triple, UserShard, View, EMPTY};
+    use super::{changes, merge, preference, Desc, Ranking, Texts, Triple, UserShard, View, EMPTY};
+
+    /// Texts whose order is not the order of their keys, so that breaking a tie
+    /// by key instead of by text would show.
+    fn texts() -> Texts {
+        (0..10u64).map(|key| (key, if key == EMPTY { String::new() } else { format!("t{}", 9 - key) })).collect()
+    }
 
     /// A fixed pseudo-random sequence: `next(bound)` is below `bound`.
     fn sequence() -> impl FnMut(u64) -> u64 {
@@ -448,7 +482,7 @@ mod tests {
     }
 
     /// The three views of `counts`, computed directly.
-    fn views_of(counts: &BTreeMap<Triple, i64>, top: usize, per_group: usize) -> Vec<View> {
+    fn views_of(counts: &BTreeMap<Triple, i64>, texts: &Texts, top: usize, per_group: usize) -> Vec<View> {
         let mut views = Vec::new();
         let mut by_user: BTreeMap<u64, Vec<(u64, u64, i64)>> = BTreeMap::new();
         let mut pairs: BTreeMap<(u64, u64), i64> = BTreeMap::new();
@@ -461,7 +495,7 @@ mod tests {
             }
         }
         for (user, counts) in &by_user {
-            views.extend(preference(counts).into_iter().map(|candidate| View::Preference(*user, candidate)));
+            views.extend(preference(counts, texts).map(|preference| View::Preference(*user, preference)));
         }
         let best = |values: Vec<(Desc<i64>, (u64, u64))>, k: usize| {
             let mut values = values;
@@ -487,6 +521,7 @@ mod tests {
         let mut next = sequence();
         for (top, per_group) in [(1, 1), (3, 2), (10, 3)] {
             let mut shard = UserShard::new(top, per_group);
+            let texts = texts();
             let mut counts: BTreeMap<Triple, i64> = BTreeMap::new();
             let mut views: BTreeMap<View, isize> = BTreeMap::new();
             for epoch in 0..200 {
@@ -498,11 +533,15 @@ mod tests {
                     *count += diff;
                     updates.push((triple, diff as isize));
                 }
-                shard.apply(updates, |view, diff| *views.entry(view).or_default() += diff);
+                shard.apply(updates, &texts, |view, diff| *views.entry(view).or_default() += diff);
                 views.retain(|_, n| *n != 0);
                 assert!(views.values().all(|n| *n == 1), "top {top}, per group {per_group}, epoch {epoch}");
                 let now: Vec<View> = views.keys().cloned().collect();
-                assert_eq!(now, views_of(&counts, top, per_group), "top {top}, per group {per_group}, epoch {epoch}");
+                assert_eq!(
+                    now,
+                    views_of(&counts, &texts, top, per_group),
+                    "top {top}, per group {per_group}, epoch {epoch}"
+                );
             }
         }
     }
@@ -516,9 +555,19 @@ mod tests {
 
     #[test]
     fn preference_leaves_out_events_with_neither_code_nor_brand() {
-        assert_eq!(preference(&[(0, 0, 9), (1, 0, 2), (2, 3, 2)]), vec![(1, 0, 2, 4, true), (2, 3, 2, 4, true)]);
-        assert_eq!(preference(&[(0, 0, 9), (0, 4, 3)]), vec![(0, 4, 3, 3, false)]);
-        assert_eq!(preference(&[(0, 0, 9)]), vec![]);
+        let texts = texts();
+        assert_eq!(preference(&[(0, 0, 9), (0, 4, 3)], &texts), Some((0, 4, 3, 3)));
+        assert_eq!(preference(&[(0, 0, 9)], &texts), None);
+    }
+
+    #[test]
+    fn preference_breaks_ties_by_text_then_brand() {
+        let texts = texts();
+        // Code 2 reads "t7", code 1 reads "t8": code 2 comes first by text.
+        assert_eq!(preference(&[(0, 0, 9), (1, 0, 2), (2, 3, 2)], &texts), Some((2, 3, 2, 4)));
+        // The same code: brand 3 ("t6") before brand 1 ("t8"); the empty code first of all.
+        assert_eq!(preference(&[(1, 1, 2), (1, 3, 2)], &texts), Some((1, 3, 2, 4)));
+        assert_eq!(preference(&[(0, 5, 1), (1, 3, 1)], &texts), Some((0, 5, 1, 2)));
     }
 
     #[test]

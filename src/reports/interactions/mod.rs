@@ -42,7 +42,7 @@ pub fn build<'s>(facts: &Interactions<'s>, names: &Dictionary<'s>, params: &Repo
     let small_names = SmallNames::broadcast(&facts.names);
     // Three reports group the (user, code, brand) counts within a user: one
     // operator holds them by user and derives what each reads.
-    let by_user = user_views(facts.user_code_brand.clone(), params.top, params.per_group);
+    let by_user = user_views(facts.user_code_brand.clone(), &small_names, params.top, params.per_group);
     event_counts::build(facts, &session_funnels, names, out);
     top_categories::build(facts, names, params, out);
     category_prices::build(facts, names, out);

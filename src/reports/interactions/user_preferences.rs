@@ -15,52 +15,30 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::dataflow::user_shard::Candidate;
-use crate::dataflow::{Coll, Counted, Dictionary, SmallNames, TextKey};
+use crate::dataflow::user_shard::Preference;
+use crate::dataflow::{Coll, Dictionary, SmallNames, TextKey};
 use crate::sinks::csv_out::Fields;
 use crate::sinks::{Outputs, ReportRow};
 
-/// `candidates`: (user, candidate), every pair tied for the user's most events
-/// (see [`crate::dataflow::user_shard`]).
+/// `preferences`: (user, preference), ties already broken by text (see
+/// [`crate::dataflow::user_shard`]).
 pub fn build<'s>(
-    candidates: Coll<'s, (TextKey, Candidate)>,
+    preferences: Coll<'s, (TextKey, Preference)>,
     names: &Dictionary<'s>,
     small_names: &SmallNames<'s>,
     out: &mut Outputs,
 ) {
-    // Arranged by user for the user's text to join in; the candidates are
+    // Arranged by user for the user's text to join in; the preferences are
     // already on their user's worker, so this moves nothing.
-    let candidates = candidates.arrange_by_key();
-    let candidates = candidates.join_core(names.clone(), |&user, &(code, brand, n, total, tied), user_id: &String| {
-        Some(((code, brand), (user, user_id.clone(), n, total, tied)))
+    let preferences = preferences.arrange_by_key();
+    let preferences = preferences.join_core(names.clone(), |_user, &(code, brand, n, total), user_id: &String| {
+        Some(((code, brand), (user_id.clone(), n, total)))
     });
-    // Ties go to the smallest (code, brand) by text. Every row stays on the worker
-    // of its user: a user without a tie has its choice already, and a tied user's
-    // candidates are chosen among by the user's key.
-    let candidates = small_names.resolve_pair(candidates);
-    let single = candidates.clone().filter(|(_, (_, _, _, _, tied))| !tied).map(
-        |((category_code, brand), (_, user_id, interactions, user_total, _))| UserPreferenceRow {
-            user_id,
-            category_code,
-            brand,
-            interactions,
-            user_total,
-        },
-    );
-    let chosen = candidates
-        .filter(|(_, (_, _, _, _, tied))| *tied)
-        .map(|((code, brand), (user, user_id, n, total, _))| (user, (code, brand, user_id, n, total)))
-        .reduce(|_user, candidates: &Counted<(String, String, String, i64, i64)>, output| {
-            output.push(((*candidates[0].0).clone(), 1isize));
-        })
-        .map(|(_, (category_code, brand, user_id, interactions, user_total))| UserPreferenceRow {
-            user_id,
-            category_code,
-            brand,
-            interactions,
-            user_total,
+    let rows =
+        small_names.resolve_pair(preferences).map(|((category_code, brand), (user_id, interactions, user_total))| {
+            UserPreferenceRow { user_id, category_code, brand, interactions, user_total }
         });
-    out.per_entity("user_preferences", single.concat(chosen));
+    out.per_entity("user_preferences", rows);
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
