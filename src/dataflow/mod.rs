@@ -12,6 +12,7 @@
 
 pub mod by_time;
 pub mod diff;
+pub mod distinct;
 pub mod local_sum;
 pub mod small_names;
 pub mod topk;

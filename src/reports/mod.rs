@@ -4,9 +4,8 @@
 pub mod interactions;
 pub mod sales;
 
-use differential_dataflow::trace::implementations::{ValBuilder, ValSpine};
-
-use crate::dataflow::{Coll, Dictionary, Interactions, Sales, TextKey, Time};
+use crate::dataflow::distinct::each_once;
+use crate::dataflow::{Coll, Dictionary, Interactions, Sales, TextKey};
 use crate::dimensions::Dimensions;
 use crate::formats::{FileKind, Format};
 use crate::sinks::Outputs;
@@ -125,16 +124,8 @@ pub fn build_reports<'s>(
     }
 }
 
-/// Each text once under its key, however many files or workers read it. Reducing
-/// the names arranged by key leaves the dictionary arranged already, where
-/// `distinct` and then `arrange_by_key` would sort every name once more.
+/// Each text once under its key, however many files or workers read it,
+/// arranged by key for reports to look texts up.
 fn dictionary<'s>(names: Coll<'s, (TextKey, String)>) -> Dictionary<'s> {
-    names.arrange_by_key().reduce_abelian::<_, ValBuilder<TextKey, String, Time, isize>, ValSpine<_, _, _, _>, _, _>(
-        "Dictionary",
-        |_key, texts, output| output.extend(texts.iter().map(|(text, _)| ((*text).clone(), 1isize))),
-        |updates, key, texts| {
-            updates.clear();
-            updates.extend(texts.drain(..).map(|(text, time, diff)| ((*key, text), time, diff)));
-        },
-    )
+    each_once(names).arrange_by_key_named("Dictionary")
 }
