@@ -17,7 +17,7 @@ use std::hash::Hash;
 use differential_dataflow::operators::CountTotal;
 use differential_dataflow::{ExchangeData, Hashable};
 
-use super::local_sum::sum_locally;
+use super::local_sum::sum_locally_by;
 use super::{Coll, Counted, Desc};
 
 /// For each group, the values whose count (the collection's diff) is among the
@@ -44,7 +44,7 @@ where
     let bits = bucket_bits.min(16);
     let bucket = move |value: &V| if bits == 0 { 0 } else { value.hashed() >> (64 - bits) };
     let counts = rows.count_total().filter(|(_, n)| *n > 0);
-    let histogram = sum_locally(counts.clone().map(|((group, _value), n)| (group, n as i64)));
+    let histogram = sum_locally_by(counts.clone(), |((group, _value), n)| Some(((group, n as i64), 1isize)));
     let allowed_counts = histogram.reduce(move |_group, histogram: &Counted<i64>, output: &mut Vec<(i64, isize)>| {
         // The histogram comes in ascending order of counts: take the largest
         // counts until they hold k values.

@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::dataflow::diff::{EventTotals, Funnel};
-use crate::dataflow::local_sum::sum_locally;
+use crate::dataflow::local_sum::sum_locally_by;
 use crate::dataflow::totals::totals_by_key;
 use crate::dataflow::{resolve, text_key, Dictionary, Interactions, TextKey};
 use crate::reports::interactions::SessionFunnels;
@@ -25,12 +25,13 @@ const ALL: &str = "all";
 pub fn build<'s>(facts: &Interactions<'s>, sessions: &SessionFunnels<'s>, names: &Dictionary<'s>, out: &mut Outputs) {
     // Rows are keyed by `Some(event type)`, or `None` for `all`. The four standard
     // types come from each user's and each session's funnel; other types from
-    // their own (usually empty) facts.
-    let users = totals_by_key(facts.user.clone()).flat_map(|(_user, f)| {
+    // their own (usually empty) facts. A few rows from every user and session:
+    // summed within each worker before they meet on the worker of their event type.
+    let users = sum_locally_by(totals_by_key(facts.user.clone()), |(_user, f)| {
         let all = (None, EventTotals { events: f.events, users: 1, sessions: 0 });
         per_standard_type(&f, |events| EventTotals { events, users: 1, sessions: 0 }).chain(Some(all))
     });
-    let sessions = sessions.clone().flat_map(|(_session, f)| {
+    let sessions = sum_locally_by(sessions.clone(), |(_session, f)| {
         let all = (None, EventTotals { events: 0, users: 0, sessions: 1 });
         per_standard_type(&f, |_| EventTotals { events: 0, users: 0, sessions: 1 }).chain(Some(all))
     });
@@ -42,11 +43,8 @@ pub fn build<'s>(facts: &Interactions<'s>, sessions: &SessionFunnels<'s>, names:
         .clone()
         .distinct()
         .map(|(event_type, _session)| (Some(event_type), EventTotals { events: 0, users: 0, sessions: 1 }));
-
-    // A few rows from every user and session: summed within each worker before
-    // they meet on the worker of their event type.
-    let totals = users.concat(sessions).concat(other_users).concat(other_sessions);
-    let totals = sum_locally(totals.explode(|(event_type, totals)| Some((event_type, totals)))).count();
+    let others = sum_locally_by(other_users.concat(other_sessions), Some);
+    let totals = users.concat(sessions).concat(others).count();
     let all =
         totals.clone().filter(|(event_type, _)| event_type.is_none()).map(|(_, totals)| (ALL.to_string(), totals));
     let per_type = resolve(totals.flat_map(|(event_type, totals)| event_type.map(|key| (key, totals))), names);

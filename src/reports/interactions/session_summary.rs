@@ -15,13 +15,14 @@
 use serde::{Deserialize, Serialize};
 
 use crate::dataflow::diff::SessionTotals;
-use crate::dataflow::local_sum::sum_locally;
+use crate::dataflow::local_sum::sum_locally_by;
 use crate::reports::interactions::SessionFunnels;
 use crate::sinks::csv_out::Fields;
 use crate::sinks::{Outputs, ReportRow};
 
 pub fn build<'s>(sessions: &SessionFunnels<'s>, out: &mut Outputs) {
-    let totals = sessions.clone().explode(|(_session, f)| {
+    // One row from every session: summed within each worker before they meet.
+    let totals = sum_locally_by(sessions.clone(), |(_session, f)| {
         let totals = SessionTotals {
             sessions: 1,
             events: f.events,
@@ -30,8 +31,7 @@ pub fn build<'s>(sessions: &SessionFunnels<'s>, out: &mut Outputs) {
         };
         Some(((), totals))
     });
-    // One row from every session: summed within each worker before they meet.
-    let rows = sum_locally(totals).count().map(|((), totals)| SessionSummaryRow { totals });
+    let rows = totals.count().map(|((), totals)| SessionSummaryRow { totals });
     out.single_row("session_summary", rows, SessionSummaryRow { totals: SessionTotals::default() });
 }
 
