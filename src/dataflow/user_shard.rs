@@ -28,6 +28,7 @@ use foldhash::fast::RandomState;
 use serde::{Deserialize, Serialize};
 use timely::dataflow::channels::pact::{Exchange, Pipeline};
 use timely::dataflow::operators::generic::Operator;
+use timely::dataflow::operators::vec::Partition;
 
 use super::by_time::ByTime;
 use super::{Coll, Desc, SmallNames, TextKey, Time, EMPTY};
@@ -97,17 +98,25 @@ pub fn user_views<'s>(counts: Coll<'s, Triple>, names: &SmallNames<'s>, top: usi
                 }
             }
         });
-    let views = stream.as_collection();
+    // Split by view in one pass: each report's stream then carries its own rows
+    // only, where a filter per report would each receive a copy of all of them.
+    let part = |view: &View| match view {
+        View::Preference(..) => 0,
+        View::TopPair(..) => 1,
+        View::Engaged(..) => 2,
+    };
+    let mut parts = stream.partition(3, move |update: (View, Time, isize)| (part(&update.0), update)).into_iter();
+    let mut next = move || parts.next().expect("three parts").as_collection();
     UserViews {
-        preferences: views.clone().flat_map(|view| match view {
-            View::Preference(user, candidate) => Some((user, candidate)),
+        preferences: next().flat_map(|view| match view {
+            View::Preference(user, preference) => Some((user, preference)),
             _ => None,
         }),
-        top_pairs: views.clone().flat_map(|view| match view {
+        top_pairs: next().flat_map(|view| match view {
             View::TopPair(user, code, n) => Some(((user, code), n)),
             _ => None,
         }),
-        engaged: views.flat_map(|view| match view {
+        engaged: next().flat_map(|view| match view {
             View::Engaged(user, group, n) => Some((user, (group, n))),
             _ => None,
         }),
