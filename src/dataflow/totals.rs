@@ -39,8 +39,18 @@ where
                     add(sums, key, diff);
                 }
             });
-            while let Some((time, capability, sums)) = pending.next_complete(|time| frontier.less_equal(time)) {
+            while let Some((time, capability, mut sums)) = pending.next_complete(|time| frontier.less_equal(time)) {
                 let mut session = output.session(&capability);
+                if totals.is_empty() {
+                    // Every key is new: the time's sums become the totals, sparing a
+                    // second table of every key and its growth by doubling.
+                    sums.retain(|_, diff| !diff.is_zero());
+                    totals = sums;
+                    for (key, total) in &totals {
+                        session.give(((key.clone(), total.clone()), time, 1));
+                    }
+                    continue;
+                }
                 for (key, diff) in sums.into_iter().filter(|(_, diff)| !diff.is_zero()) {
                     match totals.entry(key) {
                         Entry::Vacant(vacant) => {
