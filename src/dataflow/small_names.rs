@@ -24,6 +24,19 @@ type Updates<D> = Vec<(D, Time, isize)>;
 /// Rows that arrived before the names of their time, with the capability to send them.
 type Waiting<D> = Vec<(Capability<Time>, Updates<D>)>;
 
+/// The texts of small-domain names by key, as an operator keeps them.
+pub type Texts = HashMap<TextKey, String, RandomState>;
+
+/// Files the names of one batch of [`SmallNames::stream`]. A key's text never
+/// changes, and the domain is small: a name is never forgotten.
+pub fn remember(texts: &mut Texts, batch: &mut Updates<(TextKey, String)>) {
+    for ((key, text), _time, diff) in batch.drain(..) {
+        if diff > 0 {
+            texts.entry(key).or_insert(text);
+        }
+    }
+}
+
 /// Every worker's copy of the small-domain names.
 #[derive(Clone)]
 pub struct SmallNames<'s> {
@@ -55,16 +68,10 @@ impl<'s> SmallNames<'s> {
             Pipeline,
             "ResolveSmallNames",
             |_capability, _info| {
-                let mut texts: HashMap<TextKey, String, RandomState> = HashMap::default();
+                let mut texts = Texts::default();
                 let mut waiting: Waiting<((TextKey, TextKey), V)> = Vec::new();
                 move |(rows, _), (names, names_frontier), output| {
-                    names.for_each(|_capability, batch| {
-                        for ((key, text), _time, diff) in batch.drain(..) {
-                            if diff > 0 {
-                                texts.entry(key).or_insert(text);
-                            }
-                        }
-                    });
+                    names.for_each(|_capability, batch| remember(&mut texts, batch));
                     rows.for_each(|capability, batch| {
                         if let Some(capability) = capability.retain_least(output.output_index()) {
                             waiting.push((capability, std::mem::take(batch)));

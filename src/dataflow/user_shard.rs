@@ -31,6 +31,7 @@ use timely::dataflow::operators::generic::Operator;
 use timely::dataflow::operators::vec::Partition;
 
 use super::by_time::ByTime;
+use super::small_names::{remember, Texts};
 use super::{Coll, Desc, SmallNames, TextKey, Time, EMPTY};
 
 /// A user's preferred (code, brand) pair, its events, and the user's events
@@ -62,9 +63,6 @@ enum View {
 
 type Triple = (TextKey, TextKey, TextKey);
 
-/// The texts of codes and brands, by key.
-type Texts = Map<TextKey, String>;
-
 /// Derives the three views from `((user, code, brand), events)`; `names` holds
 /// the texts of every code and brand.
 pub fn user_views<'s>(counts: Coll<'s, Triple>, names: &SmallNames<'s>, top: usize, per_group: usize) -> UserViews<'s> {
@@ -77,14 +75,7 @@ pub fn user_views<'s>(counts: Coll<'s, Triple>, names: &SmallNames<'s>, top: usi
             let mut shard = UserShard::new(top, per_group);
             let mut texts = Texts::default();
             move |(input, frontier), (names, names_frontier), output| {
-                // A key's text never changes, and the domain is small: a name is never forgotten.
-                names.for_each(|_capability, batch| {
-                    for ((key, text), _time, diff) in batch.drain(..) {
-                        if diff > 0 {
-                            texts.entry(key).or_insert(text);
-                        }
-                    }
-                });
+                names.for_each(|_capability, batch| remember(&mut texts, batch));
                 input.for_each(|capability, batch| {
                     for (triple, time, diff) in batch.drain(..) {
                         pending.buffer(time, || capability.delayed(&time, output.output_index())).push((triple, diff));
