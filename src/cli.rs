@@ -404,7 +404,9 @@ pub fn main() -> i32 {
 }
 
 fn init_logging(format: LogFormat, quiet: bool) {
-    let level = if quiet { tracing::Level::WARN } else { tracing::Level::INFO };
+    // CARTFLOW_LOG=debug adds each worker's phase timings (read, fed, written).
+    let chosen = std::env::var("CARTFLOW_LOG").ok().and_then(|level| level.parse().ok());
+    let level = chosen.unwrap_or(if quiet { tracing::Level::WARN } else { tracing::Level::INFO });
     let builder = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_max_level(level)

@@ -361,6 +361,8 @@ fn run_worker(
             Step::Apply(plan) => {
                 let computed = started.elapsed().as_secs_f64();
                 write_outputs(&mut flow.outputs, &job.out_dir, Some(plan.epoch));
+                let written = started.elapsed().as_secs_f64() - computed;
+                tracing::debug!(worker = index, written_seconds = written, "outputs written");
                 crash_point("after-outputs", plan.epoch);
                 barrier.pass(worker, time);
                 if index == 0 {
@@ -441,6 +443,7 @@ fn apply(
 ) {
     let StepContext { job, reports, state, bytes_read, tables } = *context;
     let (index, peers) = (worker.index(), worker.peers());
+    let started = std::time::Instant::now();
     let units: Vec<(usize, usize)> =
         plan.files.iter().enumerate().flat_map(|(i, file)| (0..file.parts()).map(move |part| (i, part))).collect();
     let mut epoch_facts = FileFacts::default();
@@ -470,6 +473,7 @@ fn apply(
         }
     }
     crash_point("after-read", plan.epoch);
+    let read_at = std::time::Instant::now();
     // Every worker learns the counts of every piece, so all judge each file alike.
     let all = tallies.round(worker, time);
     for piece in waiting {
@@ -480,6 +484,8 @@ fn apply(
     epoch_facts.feed(&mut flow.facts_in, 1, || {
         worker.step();
     });
+    let (read, fed) = (read_at.duration_since(started), read_at.elapsed());
+    tracing::debug!(worker = index, read_seconds = read.as_secs_f64(), fed_seconds = fed.as_secs_f64(), "files read");
     let retracted: Vec<(&Retraction, usize)> =
         plan.retract.iter().flat_map(|r| (0..r.parts).map(move |part| (r, part))).collect();
     for &(retraction, part) in retracted.iter().skip(index).step_by(peers) {

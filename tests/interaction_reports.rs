@@ -502,3 +502,25 @@ fn a_copy_of_a_file_is_applied_once() {
         assert_reports_eq(&want, &read_output(out.path()), &format!("a duplicate file, run {}", extra.join(" ")));
     }
 }
+
+#[test]
+fn cartflow_log_debug_adds_phase_timings_and_changes_no_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rows = "2019-10-01 00:00:00 UTC,view,1,10,a.b,acme,1.00,u1,s1\n\
+                2019-10-01 00:00:01 UTC,purchase,1,10,a.b,acme,1.00,u1,s1\n";
+    let input = write(tmp.path(), "in.csv", format!("{HEADER}{rows}"));
+    let (plain, logged) = (tmp.path().join("plain"), tmp.path().join("logged"));
+    run_reports(&[&input], &plain, &["--quiet"]);
+    let output = std::process::Command::new(cartflow_bin())
+        .args(["run", "--input", &input.display().to_string(), "--format", "rees46"])
+        .args(["--out", &logged.display().to_string(), "--quiet"])
+        .env("CARTFLOW_LOG", "debug")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    for phase in ["files read", "read_seconds=", "outputs written", "written_seconds="] {
+        assert!(stderr.contains(phase), "CARTFLOW_LOG=debug should log {phase:?}: {stderr}");
+    }
+    assert_reports_eq(&read_output(&plain), &read_output(&logged), "CARTFLOW_LOG=debug");
+}
