@@ -404,8 +404,10 @@ pub fn main() -> i32 {
 }
 
 fn init_logging(format: LogFormat, quiet: bool) {
-    // CARTFLOW_LOG=debug adds each worker's phase timings (read, fed, written).
-    let chosen = std::env::var("CARTFLOW_LOG").ok().and_then(|level| level.parse().ok());
+    // CARTFLOW_LOG=debug adds each worker's phase timings (read, fed, written);
+    // a level set there wins over --quiet.
+    let asked = std::env::var("CARTFLOW_LOG").ok();
+    let chosen: Option<tracing::Level> = asked.as_deref().and_then(|level| level.parse().ok());
     let level = chosen.unwrap_or(if quiet { tracing::Level::WARN } else { tracing::Level::INFO });
     let builder = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
@@ -416,6 +418,9 @@ fn init_logging(format: LogFormat, quiet: bool) {
         LogFormat::Text => builder.try_init(),
         LogFormat::Json => builder.json().try_init(),
     };
+    if let (Some(asked), None) = (asked, chosen) {
+        tracing::warn!("CARTFLOW_LOG={asked:?} is not a level (error, warn, info, debug or trace): ignored");
+    }
 }
 
 fn execute(cli: Cli) -> Result<()> {

@@ -523,4 +523,14 @@ fn cartflow_log_debug_adds_phase_timings_and_changes_no_report() {
         assert!(stderr.contains(phase), "CARTFLOW_LOG=debug should log {phase:?}: {stderr}");
     }
     assert_reports_eq(&read_output(&plain), &read_output(&logged), "CARTFLOW_LOG=debug");
+
+    let output = std::process::Command::new(cartflow_bin())
+        .args(["run", "--input", &input.display().to_string(), "--format", "rees46"])
+        .args(["--out", &logged.display().to_string(), "--quiet"])
+        .env("CARTFLOW_LOG", "loud")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("CARTFLOW_LOG=\"loud\" is not a level"), "a bad level should be named: {stderr}");
 }
