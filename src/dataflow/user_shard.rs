@@ -327,7 +327,7 @@ struct Ranking<V> {
 
 /// The index size below which the floor is never raised; small in unit tests,
 /// so that they raise it and index again.
-const MIN_LIMIT: usize = if cfg!(test) { 4 } else { 1024 };
+const MIN_LIMIT: usize = if cfg!(test) { 4 } else { 64 };
 
 impl<V> Default for Ranking<V> {
     fn default() -> Self {
