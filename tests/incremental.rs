@@ -386,6 +386,35 @@ fn a_changed_file_is_skipped_or_with_replace_changed_replaced() {
 }
 
 #[test]
+fn replacing_one_of_two_files_read_in_one_epoch_keeps_the_names_the_other_uses() {
+    // One worker reads both files in one epoch and folds their facts together, so
+    // the codes, brands and users they share enter the dictionary from one set of
+    // facts. Taking one file back must leave every name the other still uses.
+    let root = tempfile::tempdir().unwrap();
+    let files = sample(root.path(), 6_000);
+    let (input, out, state) = (root.path().join("in"), root.path().join("out"), root.path().join("state"));
+    fs::create_dir_all(&input).unwrap();
+    fs::copy(&files[0], input.join("a.csv")).unwrap();
+    fs::copy(&files[1], input.join("b.csv")).unwrap();
+    let state_flag = ["--state", state.to_str().unwrap(), "-w", "1"];
+    run_reports(&[&input], &out, &state_flag);
+    fs::copy(&files[2], input.join("b.csv")).unwrap();
+    run_reports(&[&input], &out, &[&state_flag[..], &["--replace-changed"]].concat());
+    assert_eq!(epoch_record(&out).unwrap()["retracted"][0], "b.csv");
+
+    assert_reports_eq(&expected_over(&[&files[0], &files[2]]), &read_output(&out), "b.csv replaced");
+    let fresh = root.path().join("fresh");
+    fs::create_dir_all(root.path().join("fresh-in")).unwrap();
+    fs::copy(&files[0], root.path().join("fresh-in/a.csv")).unwrap();
+    fs::copy(&files[2], root.path().join("fresh-in/b.csv")).unwrap();
+    run_reports(&[&root.path().join("fresh-in")], &fresh, &["-w", "1"]);
+    // Every report, the sales reports of the purchases included, equals a run over
+    // the files as they are now.
+    assert_reports_eq(&read_every_report(&fresh), &read_every_report(&out), "b.csv replaced, every report");
+    assert_change_logs_rebuild(&out, "b.csv replaced");
+}
+
+#[test]
 fn a_deleted_file_is_retracted_with_retract_deleted() {
     let root = tempfile::tempdir().unwrap();
     let files = sample(root.path(), 6_000);

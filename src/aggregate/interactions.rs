@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{fold_into, fold_names_into, Map, Ticker};
+use super::{fold_into, Map, Names, Ticker};
 use crate::dataflow::diff::Funnel;
 use crate::dataflow::{text_key, InteractionInputs, TextKey};
 use crate::formats::fields::hour_of_day;
@@ -14,8 +14,8 @@ use crate::records::{price_band, EventKind, Interaction};
 /// its contribution can be retracted after the file changes or is deleted.
 #[derive(Default, Serialize, Deserialize)]
 pub struct InteractionFacts {
-    names: Map<TextKey, Box<str>>,
-    user_names: Map<TextKey, Box<str>>,
+    names: Names,
+    user_names: Names,
     user: Map<TextKey, Funnel>,
     session: Map<TextKey, Funnel>,
     other_type_user: Map<(TextKey, TextKey), i64>,
@@ -46,7 +46,7 @@ impl InteractionFacts {
         let user = text_key(event.user);
         let user_names = &mut self.user_names;
         let user_funnel = self.user.entry(user).or_insert_with(|| {
-            user_names.insert(user, event.user.into());
+            user_names.insert_new(user, event.user);
             Funnel::default()
         });
         user_funnel.add(&funnel);
@@ -70,9 +70,7 @@ impl InteractionFacts {
 
     /// The key of a text a report may show, remembering the text.
     fn name(&mut self, text: &str) -> TextKey {
-        let key = text_key(text);
-        self.names.entry(key).or_insert_with(|| text.into());
-        key
+        self.names.remember(text)
     }
 
     /// Adds another file's facts into these: a worker merges the accepted files of
@@ -95,8 +93,8 @@ impl InteractionFacts {
             brand,
             brand_buyer
         );
-        fold_names_into(&mut self.names, other.names);
-        fold_names_into(&mut self.user_names, other.user_names);
+        self.names.absorb(other.names);
+        self.user_names.absorb(other.user_names);
         for (hour, funnel) in self.hour.iter_mut().zip(other.hour) {
             *hour += funnel;
         }
@@ -136,14 +134,8 @@ impl InteractionFacts {
         feed!(user_code_brand, count);
         feed!(brand, sums);
         feed!(brand_buyer, count);
-        for (key, text) in self.names {
-            inputs.names.update((key, text.into_string()), sign);
-            ticker.tick();
-        }
-        for (key, text) in self.user_names {
-            inputs.user_names.update((key, text.into_string()), sign);
-            ticker.tick();
-        }
+        self.names.feed(&mut inputs.names, sign, &mut ticker);
+        self.user_names.feed(&mut inputs.user_names, sign, &mut ticker);
         for (hour, funnel) in self.hour.into_iter().enumerate() {
             if funnel.events != 0 {
                 inputs.hour.update(hour as u8, funnel * sign);

@@ -20,7 +20,7 @@ use std::ops::AddAssign;
 use foldhash::fast::RandomState;
 use serde::{Deserialize, Serialize};
 
-use crate::dataflow::{InteractionInputs, SalesInputs};
+use crate::dataflow::{text_key, InteractionInputs, SalesInputs, TextKey};
 use crate::records::{EventKind, OrderLine, Record};
 
 type Map<K, V> = HashMap<K, V, RandomState>;
@@ -108,15 +108,57 @@ fn fold_into<K: Eq + Hash, V: AddAssign + Default>(mine: &mut Map<K, V>, mut the
     }
 }
 
-/// Adds the dictionary entries of `theirs` into `mine`: a key's text is the same in both.
-fn fold_names_into<K: Eq + Hash>(mine: &mut Map<K, Box<str>>, mut theirs: Map<K, Box<str>>) {
-    if theirs.len() > mine.len() {
-        std::mem::swap(mine, &mut theirs);
+/// The texts a file's facts name, by key, each with the number of files that
+/// hold it.
+///
+/// The dictionary keeps a name while its count of files is above zero. Folding
+/// two files' names therefore adds their counts: a text that two files of one
+/// epoch share must stay when one of them is taken back (a changed file under
+/// `--replace-changed`, a deleted one), since the other still uses it.
+#[derive(Default, Serialize, Deserialize)]
+pub struct Names(Map<TextKey, (Box<str>, u32)>);
+
+impl Names {
+    /// The key of `text`, remembering the text.
+    fn remember(&mut self, text: &str) -> TextKey {
+        let key = text_key(text);
+        self.0.entry(key).or_insert_with(|| (text.into(), 1));
+        key
     }
-    for (key, text) in theirs {
-        mine.entry(key).or_insert(text);
+
+    /// Files `text` under `key`, which the caller knows is not here yet.
+    fn insert_new(&mut self, key: TextKey, text: &str) {
+        self.0.insert(key, (text.into(), 1));
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Adds another file's names into these; a key's text is the same in both.
+    fn absorb(&mut self, mut theirs: Names) {
+        if theirs.0.len() > self.0.len() {
+            std::mem::swap(self, &mut theirs);
+        }
+        for (key, (text, files)) in theirs.0 {
+            self.0.entry(key).or_insert((text, 0)).1 += files;
+        }
+    }
+
+    /// Feeds each name with its count of files, times `sign`.
+    fn feed<P: FnMut()>(self, input: &mut NameInput, sign: isize, ticker: &mut Ticker<P>) {
+        for (key, (text, files)) in self.0 {
+            input.update((key, text.into_string()), files as isize * sign);
+            ticker.tick();
+        }
     }
 }
+
+type NameInput = differential_dataflow::input::InputSession<crate::dataflow::Time, (TextKey, String), isize>;
 
 /// Calls `pause` once every 100,000 facts fed.
 struct Ticker<P> {

@@ -2,9 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{fold_into, fold_names_into, Map, Ticker};
+use super::{fold_into, Map, Names, Ticker};
 use crate::dataflow::diff::{LineTotals, LocationTotals};
-use crate::dataflow::{text_key, Day, Month, SalesInputs, TextKey};
+use crate::dataflow::{Day, Month, SalesInputs, TextKey};
 use crate::formats::fields::{civil_from_days, hour_of_day, SECONDS_PER_DAY};
 use crate::records::OrderLine;
 use crate::reports::ReportSet;
@@ -12,7 +12,7 @@ use crate::reports::ReportSet;
 /// The sales facts of one file (see [`SalesInputs`] for their meaning).
 #[derive(Default, Serialize, Deserialize)]
 pub struct SalesFacts {
-    names: Map<TextKey, Box<str>>,
+    names: Names,
     product_order: Map<(TextKey, TextKey), LineTotals>,
     product_name: Map<(TextKey, TextKey), i64>,
     customer_order: Map<(TextKey, TextKey), LineTotals>,
@@ -125,9 +125,7 @@ impl SalesFacts {
 
     /// The key of a text a report may show, remembering the text.
     fn name(&mut self, text: &str) -> TextKey {
-        let key = text_key(text);
-        self.names.entry(key).or_insert_with(|| text.into());
-        key
+        self.names.remember(text)
     }
 
     /// See [`super::FileFacts::absorb`].
@@ -154,7 +152,7 @@ impl SalesFacts {
             payment_order,
             agent_day_product
         );
-        fold_names_into(&mut self.names, other.names);
+        self.names.absorb(other.names);
         for (mine, theirs) in self.daypart.iter_mut().zip(other.daypart) {
             *mine += theirs;
         }
@@ -192,10 +190,7 @@ impl SalesFacts {
         feed!(product_discount, count);
         feed!(payment_order, lines);
         feed!(agent_day_product, lines);
-        for (key, text) in self.names {
-            inputs.names.update((key, text.into_string()), sign);
-            ticker.tick();
-        }
+        self.names.feed(&mut inputs.names, sign, &mut ticker);
         for (part, totals) in self.daypart.into_iter().enumerate() {
             if totals.lines != 0 {
                 inputs.daypart.update(part as u8, totals * sign);
