@@ -98,6 +98,35 @@ C536379,85123A,WHITE HANGING HEART T-LIGHT,-1,12/1/2010 9:41,2.55,17850,United K
     assert!(!out.join("event_counts.csv").exists(), "online-retail has no clickstream");
 }
 
+#[test]
+fn a_line_whose_amount_cannot_be_summed_exactly_is_rejected() {
+    // 999,999,999,999 units at 999,999,999,999,999.99 is far past what 64-bit cents
+    // hold: summed as it stands it would wrap around to a negative revenue.
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("invoices.csv");
+    std::fs::write(
+        &input,
+        format!(
+            "{HEADER}\
+1,P,Mug,999999999999,12/1/2010 10:00,999999999999999.99,x,UK
+2,P,Mug,2,12/1/2010 11:00,1.25,x,UK
+3,P,Mug,1,12/1/2010 12:00,999999999999999.99,y,UK
+"
+        ),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    run_online_retail(&[&input], &out, &["--max-reject-rate", "0.5"]);
+    let rejects = read_rejects(&out, "invoices.csv").expect("the rejects file");
+    assert_eq!(rejects.len(), 1, "{rejects:?}");
+    assert_eq!(rejects[0].line, 2);
+    assert!(rejects[0].reason.starts_with("amount too large: "), "{rejects:?}");
+    assert!(rejects[0].raw.starts_with("1,P,Mug,999999999999,"), "{rejects:?}");
+    // The largest amount one line may have is accepted and summed exactly.
+    let got = read_sales(&out);
+    assert_eq!(got["top_products"], "product_id,product_name,units,orders,revenue\nP,Mug,3,2,1000000000000002.49\n");
+}
+
 /// A small deterministic online-retail data set: multi-line invoices, cancellations,
 /// guests, empty descriptions, several months and countries, and a few bad rows.
 fn generate(dir: &Path, files: usize, lines_per_file: usize) -> Vec<PathBuf> {

@@ -20,7 +20,7 @@ use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::records::Record;
+use crate::records::{OrderLine, Record};
 use crate::sources::ByteRange;
 
 /// The formats `--format` accepts.
@@ -236,13 +236,31 @@ impl Layout {
     fn parse<'r>(&self, row: &Row<'r>) -> Result<Record<'r>, RowError> {
         match self {
             Layout::Rees46(layout) => layout.parse(row).map(Record::Interaction),
-            Layout::OnlineRetail(layout) => layout.parse(row).map(Record::OrderLine),
-            Layout::Qcompany(layout) => layout.parse(row).map(Record::OrderLine),
+            Layout::OnlineRetail(layout) => layout.parse(row).and_then(amount_in_range).map(Record::OrderLine),
+            Layout::Qcompany(layout) => layout.parse(row).and_then(amount_in_range).map(Record::OrderLine),
             Layout::Kiosk(layout) => layout.parse(row).map(Record::OrderLine),
-            Layout::Custom(layout) => layout.parse(row),
+            Layout::Custom(layout) => match layout.parse(row)? {
+                Record::OrderLine(line) => amount_in_range(line).map(Record::OrderLine),
+                record => Ok(record),
+            },
             Layout::Dimension(layout) => layout.parse(row).map(Record::Dimension),
         }
     }
+}
+
+/// The largest line amount (quantity × unit price) read, in cents: as many integer
+/// digits of money as a price may have. Sums of cents are exact only while they fit
+/// in 64 bits, so a line beyond this is rejected rather than let wrap around.
+pub const MAX_LINE_CENTS: i128 = 10i128.pow(17) - 1;
+
+fn amount_in_range(line: OrderLine<'_>) -> Result<OrderLine<'_>, RowError> {
+    let gross = i128::from(line.quantity) * i128::from(line.unit_cents);
+    if gross.abs() > MAX_LINE_CENTS {
+        let detail =
+            format!("quantity {} × unit price {} cents exceeds {MAX_LINE_CENTS} cents", line.quantity, line.unit_cents);
+        return Err(RowError::new("amount too large", detail));
+    }
+    Ok(line)
 }
 
 /// What reading a file's rows produced, before any of it is applied.
