@@ -11,9 +11,8 @@ use std::path::{Path, PathBuf};
 /// name and renamed into place, or rows appended to a file. Rows are encoded
 /// into a memory buffer first, which is also how [`render`] pre-encodes a row.
 pub struct CsvOut {
-    writer: csv::Writer<Buffer>,
-    /// What `writer` has encoded so far (after a flush).
-    encoded: Buffer,
+    /// Encoded rows not yet written to the file.
+    encoded: Vec<u8>,
     /// `None` for an in-memory renderer.
     file: Option<File>,
     /// Where the replacement is written, then renamed from; `None` when appending.
@@ -32,7 +31,7 @@ impl CsvOut {
         let temporary = target.with_file_name(format!(".{name}.tmp"));
         let mut out = CsvOut::on(Some(File::create(&temporary)?), target);
         out.temporary = Some(temporary);
-        out.writer.write_record(header)?;
+        out.header(header)?;
         Ok(out)
     }
 
@@ -45,47 +44,45 @@ impl CsvOut {
         let empty = file.metadata()?.len() == 0;
         let mut out = CsvOut::on(Some(file), target);
         if empty {
-            out.writer.write_record(header)?;
+            out.header(header)?;
         }
         Ok(out)
     }
 
     fn on(file: Option<File>, target: &Path) -> Self {
-        let encoded = Buffer::default();
-        let writer = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::Any(b'\n'))
-            // One renderer encodes rows of every report, whatever their width.
-            .flexible(true)
-            .from_writer(encoded.clone());
-        CsvOut { writer, encoded, file, temporary: None, target: target.to_path_buf(), scratch: String::new() }
+        CsvOut { encoded: Vec::new(), file, temporary: None, target: target.to_path_buf(), scratch: String::new() }
+    }
+
+    fn header(&mut self, names: &[&str]) -> io::Result<()> {
+        let mut fields = self.row();
+        names.iter().for_each(|name| _ = fields.text(name));
+        fields.end()
     }
 
     /// Starts a row: add fields in column order, then call [`Fields::end`].
     pub fn row(&mut self) -> Fields<'_> {
-        Fields { out: self, error: None }
+        let start = self.encoded.len();
+        Fields { out: self, start, fields: 0 }
     }
 
     /// Adds rows encoded earlier by [`render`].
     pub fn rendered(&mut self, line: &[u8]) -> io::Result<()> {
-        self.writer.flush()?;
-        self.encoded.0.borrow_mut().extend_from_slice(line);
+        self.encoded.extend_from_slice(line);
         self.spill()
     }
 
     /// Moves the encoded rows to the file once enough have gathered.
     fn spill(&mut self) -> io::Result<()> {
-        if self.encoded.0.borrow().len() >= 1 << 16 {
+        if self.encoded.len() >= 1 << 16 {
             self.write_out()?;
         }
         Ok(())
     }
 
     fn write_out(&mut self) -> io::Result<()> {
-        self.writer.flush()?;
         if let Some(file) = &mut self.file {
-            let mut encoded = self.encoded.0.borrow_mut();
-            file.write_all(&encoded)?;
-            encoded.clear();
+            file.write_all(&self.encoded)?;
+            self.encoded.clear();
         }
         Ok(())
     }
@@ -103,21 +100,6 @@ impl CsvOut {
     }
 }
 
-/// Bytes the CSV writer encodes into, shared with its [`CsvOut`].
-#[derive(Clone, Default)]
-struct Buffer(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
 /// One row encoded as a CSV line, ready for [`CsvOut::rendered`]: tables keep
 /// their rows encoded, so rewriting a large report copies bytes instead of
 /// formatting every row again.
@@ -131,25 +113,45 @@ pub fn render(write: impl FnOnce(&mut Fields<'_>)) -> Box<[u8]> {
         let mut fields = renderer.row();
         write(&mut fields);
         fields.end().expect("encoding into memory cannot fail");
-        renderer.writer.flush().expect("encoding into memory cannot fail");
-        let mut encoded = renderer.encoded.0.borrow_mut();
-        let line = encoded.as_slice().into();
-        encoded.clear();
+        let line = renderer.encoded.as_slice().into();
+        renderer.encoded.clear();
         line
     })
+}
+
+/// Appends `field` as RFC 4180 asks: as it stands, or quoted with its quotes
+/// doubled when it holds a delimiter, a quote or a line break (`\r` too, which
+/// readers take as a line end).
+fn encode_field(out: &mut Vec<u8>, field: &[u8]) {
+    if !field.iter().any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+        out.extend_from_slice(field);
+        return;
+    }
+    out.push(b'"');
+    for &b in field {
+        if b == b'"' {
+            out.push(b'"');
+        }
+        out.push(b);
+    }
+    out.push(b'"');
 }
 
 /// The fields of one row, with the number formats every report shares.
 pub struct Fields<'a> {
     out: &'a mut CsvOut,
-    error: Option<csv::Error>,
+    /// Where the row starts in the encoded bytes.
+    start: usize,
+    fields: usize,
 }
 
 impl Fields<'_> {
     pub fn text(&mut self, value: &str) -> &mut Self {
-        if self.error.is_none() {
-            self.error = self.out.writer.write_field(value).err();
+        if self.fields > 0 {
+            self.out.encoded.push(b',');
         }
+        encode_field(&mut self.out.encoded, value.as_bytes());
+        self.fields += 1;
         self
     }
 
@@ -211,11 +213,13 @@ impl Fields<'_> {
         self.ratio(numerator, denominator, 6)
     }
 
+    /// Ends the row. A row of no bytes at all (one empty field) is written `""`,
+    /// so that it is not read as a blank line.
     pub fn end(&mut self) -> io::Result<()> {
-        if let Some(error) = self.error.take() {
-            return Err(error.into());
+        if self.out.encoded.len() == self.start {
+            self.out.encoded.extend_from_slice(b"\"\"");
         }
-        self.out.writer.write_record(None::<&[u8]>)?;
+        self.out.encoded.push(b'\n');
         self.out.spill()
     }
 }
@@ -274,6 +278,39 @@ mod tests {
         assert_eq!(rounded_ratio(1, 3, 6), Some(333_333));
         assert_eq!(rounded_ratio(2, 3, 6), Some(666_667));
         assert_eq!(rounded_ratio(1, 0, 6), None);
+    }
+
+    fn encoded(fields: &[&str]) -> String {
+        let line = render(|row| fields.iter().for_each(|field| _ = row.text(field)));
+        String::from_utf8(line.into_vec()).unwrap()
+    }
+
+    #[test]
+    fn fields_are_quoted_only_when_they_must_be() {
+        assert_eq!(encoded(&["plain", "", "café"]), "plain,,café\n");
+        assert_eq!(
+            encoded(&["a,b", "say \"hi\"", "two\nlines", "cr\rhere"]),
+            "\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\"cr\rhere\"\n"
+        );
+        assert_eq!(encoded(&[" spaced ", "#", "'"]), " spaced ,#,'\n");
+        // A row of one empty field is not a blank line.
+        assert_eq!(encoded(&[""]), "\"\"\n");
+        assert_eq!(encoded(&["", ""]), ",\n");
+    }
+
+    #[test]
+    fn encoding_matches_the_csv_crate() {
+        // Every field shape a report can hold, against the csv crate's writer.
+        let shapes = ["", "x", "a,b", "\"", "\"q\"", "\n", "\r\n", "é,\"", " a ", "1.00", "-0.05"];
+        for first in shapes {
+            for second in shapes {
+                let mut writer =
+                    csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+                writer.write_record([first, second]).unwrap();
+                let want = String::from_utf8(writer.into_inner().unwrap()).unwrap();
+                assert_eq!(encoded(&[first, second]), want, "{first:?}, {second:?}");
+            }
+        }
     }
 
     #[test]
