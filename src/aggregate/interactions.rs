@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{fold_into, Map, Names, Ticker};
-use crate::dataflow::diff::Funnel;
+use crate::dataflow::diff::{Funnel, Visits};
 use crate::dataflow::{text_key, InteractionInputs, TextKey};
 use crate::formats::fields::hour_of_day;
 use crate::records::{price_band, EventKind, Interaction};
@@ -16,8 +16,8 @@ use crate::records::{price_band, EventKind, Interaction};
 pub struct InteractionFacts {
     names: Names,
     user_names: Names,
-    user: Map<TextKey, Funnel>,
-    session: Map<TextKey, Funnel>,
+    user: Map<TextKey, Visits>,
+    session: Map<TextKey, Visits>,
     other_type_user: Map<(TextKey, TextKey), i64>,
     other_type_session: Map<(TextKey, TextKey), i64>,
     category: Map<(TextKey, TextKey), i64>,
@@ -33,6 +33,7 @@ impl InteractionFacts {
     pub fn add(&mut self, event: &Interaction<'_>) {
         let kind = EventKind::of(event.event_type);
         let funnel = Funnel::of(kind, event.price_cents);
+        let visit = Visits::of(kind);
         let event_type = self.name(event.event_type);
         let category_id = self.name(event.category_id);
         let code = self.name(event.category_code);
@@ -45,12 +46,12 @@ impl InteractionFacts {
         // of the file's largest key set per event.
         let user = text_key(event.user);
         let user_names = &mut self.user_names;
-        let user_funnel = self.user.entry(user).or_insert_with(|| {
+        let user_visits = self.user.entry(user).or_insert_with(|| {
             user_names.insert_new(user, event.user);
-            Funnel::default()
+            Visits::default()
         });
-        user_funnel.add(&funnel);
-        self.session.entry(session).or_default().add(&funnel);
+        user_visits.add(&visit);
+        self.session.entry(session).or_default().add(&visit);
         if kind == EventKind::Other {
             *self.other_type_user.entry((event_type, user)).or_default() += 1;
             *self.other_type_session.entry((event_type, session)).or_default() += 1;
@@ -124,8 +125,9 @@ impl InteractionFacts {
         }
         let count = |n: i64| n as isize * sign;
         let sums = |f: Funnel| f * sign;
-        feed!(user, sums);
-        feed!(session, sums);
+        let visits = |v: Visits| v * sign;
+        feed!(user, visits);
+        feed!(session, visits);
         feed!(other_type_user, count);
         feed!(other_type_session, count);
         feed!(category, count);

@@ -36,7 +36,7 @@ use timely::dataflow::operators::Probe;
 use timely::dataflow::Scope;
 use timely::progress::Antichain;
 
-use diff::{Funnel, LineTotals, LocationTotals};
+use diff::{Funnel, LineTotals, LocationTotals, Visits};
 
 /// Logical time: the epoch number. Epoch 1 is the first set of files applied.
 pub type Time = u64;
@@ -205,9 +205,9 @@ facts!(InteractionInputs, Interactions, InteractionTraces, InteractionSnapshot {
     /// (text key, text) for every user read
     user_names: (TextKey, String), isize;
     /// (user_id, funnel over all the user's events)
-    user: TextKey, Funnel;
+    user: TextKey, Visits;
     /// (user_session, funnel over all the session's events)
-    session: TextKey, Funnel;
+    session: TextKey, Visits;
     /// ((event_type, user_id), events), for event types outside the standard four
     other_type_user: (TextKey, TextKey), isize;
     /// ((event_type, user_session), events), for event types outside the standard four

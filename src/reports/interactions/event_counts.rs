@@ -11,7 +11,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::dataflow::diff::{EventTotals, Funnel};
+use crate::dataflow::diff::{EventTotals, Visits};
 use crate::dataflow::local_sum::sum_locally_by;
 use crate::dataflow::totals::totals_by_key;
 use crate::dataflow::{resolve, text_key, Dictionary, Interactions, TextKey};
@@ -28,7 +28,7 @@ pub fn build<'s>(facts: &Interactions<'s>, sessions: &SessionFunnels<'s>, names:
     // their own (usually empty) facts. A few rows from every user and session:
     // summed within each worker before they meet on the worker of their event type.
     let users = sum_locally_by(totals_by_key(facts.user.clone()), |(_user, f)| {
-        let all = (None, EventTotals { events: f.events, users: 1, sessions: 0 });
+        let all = (None, EventTotals { events: i64::from(f.events), users: 1, sessions: 0 });
         per_standard_type(&f, |events| EventTotals { events, users: 1, sessions: 0 }).chain(Some(all))
     });
     let sessions = sum_locally_by(sessions.clone(), |(_session, f)| {
@@ -52,12 +52,12 @@ pub fn build<'s>(facts: &Interactions<'s>, sessions: &SessionFunnels<'s>, names:
     out.report("event_counts", rows);
 }
 
-/// `(Some(type key), totals)` for each standard type the funnel has events of.
+/// `(Some(type key), totals)` for each standard type with events.
 fn per_standard_type(
-    funnel: &Funnel,
+    visits: &Visits,
     totals: impl Fn(i64) -> EventTotals,
 ) -> impl Iterator<Item = (Option<TextKey>, EventTotals)> {
-    funnel.by_type().into_iter().filter(|(_, n)| *n > 0).map(move |(name, n)| (Some(text_key(name)), totals(n)))
+    visits.by_type().into_iter().filter(|(_, n)| *n > 0).map(move |(name, n)| (Some(text_key(name)), totals(n)))
 }
 
 /// One row of `event_counts`, ordered by event type.

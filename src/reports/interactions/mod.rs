@@ -12,14 +12,14 @@ pub mod top_user_categories;
 pub mod user_preferences;
 
 use super::ReportParams;
-use crate::dataflow::diff::Funnel;
+use crate::dataflow::diff::Visits;
 use crate::dataflow::totals::totals_by_key;
 use crate::dataflow::user_shard::user_views;
 use crate::dataflow::{Coll, Dictionary, Interactions, SmallNames, TextKey};
 use crate::sinks::Outputs;
 
-/// (user_session, funnel over all the session's events), as `count` leaves it.
-pub type SessionFunnels<'s> = Coll<'s, (TextKey, Funnel)>;
+/// (user_session, the session's events by type), as `count` leaves it.
+pub type SessionFunnels<'s> = Coll<'s, (TextKey, Visits)>;
 
 /// In the order SPEC §4.1 lists them.
 pub const REPORTS: [&str; 10] = [

@@ -25,7 +25,7 @@ pub fn build<'s>(sessions: &SessionFunnels<'s>, out: &mut Outputs) {
     let totals = sum_locally_by(sessions.clone(), |(_session, f)| {
         let totals = SessionTotals {
             sessions: 1,
-            events: f.events,
+            events: i64::from(f.events),
             cart_sessions: i64::from(f.carts > 0),
             purchase_sessions: i64::from(f.purchases > 0),
         };
