@@ -51,24 +51,27 @@ fn read_sales(out: &Path) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// `dir/invoices.csv`: the header, then `rows`.
+fn invoices(dir: &Path, rows: &str) -> PathBuf {
+    let input = dir.join("invoices.csv");
+    std::fs::write(&input, format!("{HEADER}{rows}")).unwrap();
+    input
+}
+
 #[test]
 fn a_hand_computed_online_retail_file() {
     let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("invoices.csv");
-    std::fs::write(
-        &input,
-        format!(
-            "{HEADER}\
+    let input = invoices(
+        tmp.path(),
+        "\
 536365,85123A,\"WHITE HANGING HEART, T-LIGHT\",6,12/1/2010 8:26,2.55,17850,United Kingdom
 536365,71053,WHITE METAL LANTERN,6,12/1/2010 8:26,3.39,17850,United Kingdom
 536366,22633,HAND WARMER UNION JACK,6,12/1/2010 8:28,1.85,,United Kingdom
 C536379,85123A,WHITE HANGING HEART T-LIGHT,-1,12/1/2010 9:41,2.55,17850,United Kingdom
 536380,22633,,3,1/5/2011 13:00,1.85,12583,France
 536381,85123A,WHITE HANGING HEART T-LIGHT,2,1/6/2011 18:00,-2.55,12583,France
-"
-        ),
-    )
-    .unwrap();
+",
+    );
     let out = tmp.path().join("out");
     run_online_retail(&[&input], &out, &["--max-reject-rate", "0.5", "-w", "2"]);
     let got = read_sales(&out);
@@ -103,18 +106,14 @@ fn a_line_whose_amount_cannot_be_summed_exactly_is_rejected() {
     // 999,999,999,999 units at 999,999,999,999,999.99 is far past what 64-bit cents
     // hold: summed as it stands it would wrap around to a negative revenue.
     let tmp = tempfile::tempdir().unwrap();
-    let input = tmp.path().join("invoices.csv");
-    std::fs::write(
-        &input,
-        format!(
-            "{HEADER}\
+    let input = invoices(
+        tmp.path(),
+        "\
 1,P,Mug,999999999999,12/1/2010 10:00,999999999999999.99,x,UK
 2,P,Mug,2,12/1/2010 11:00,1.25,x,UK
 3,P,Mug,1,12/1/2010 12:00,999999999999999.99,y,UK
-"
-        ),
-    )
-    .unwrap();
+",
+    );
     let out = tmp.path().join("out");
     run_online_retail(&[&input], &out, &["--max-reject-rate", "0.5"]);
     let rejects = read_rejects(&out, "invoices.csv").expect("the rejects file");

@@ -102,21 +102,16 @@ sums! {
 }
 
 impl Funnel {
-    /// Events of each standard type, by type name.
-    pub fn by_type(&self) -> [(&'static str, i64); 4] {
-        [("view", self.views), ("cart", self.carts), ("remove_from_cart", self.removes), ("purchase", self.purchases)]
-    }
-
     /// One event of the given kind at the given price.
     pub fn of(kind: crate::records::EventKind, price_cents: i64) -> Funnel {
-        use crate::records::EventKind::*;
+        let visit = Visits::of(kind);
         Funnel {
             events: 1,
-            views: i64::from(kind == View),
-            carts: i64::from(kind == Cart),
-            removes: i64::from(kind == RemoveFromCart),
-            purchases: i64::from(kind == Purchase),
-            revenue_cents: if kind == Purchase { price_cents } else { 0 },
+            views: i64::from(visit.views),
+            carts: i64::from(visit.carts),
+            removes: i64::from(visit.removes),
+            purchases: i64::from(visit.purchases),
+            revenue_cents: if visit.purchases > 0 { price_cents } else { 0 },
         }
     }
 }
