@@ -32,8 +32,8 @@ pub struct InteractionFacts {
 impl InteractionFacts {
     pub fn add(&mut self, event: &Interaction<'_>) {
         let kind = EventKind::of(event.event_type);
-        let funnel = Funnel::of(kind, event.price_cents);
         let visit = Visits::of(kind);
+        let funnel = Funnel::of(visit, event.price_cents);
         let event_type = self.name(event.event_type);
         let category_id = self.name(event.category_id);
         let code = self.name(event.category_code);

@@ -102,9 +102,8 @@ sums! {
 }
 
 impl Funnel {
-    /// One event of the given kind at the given price.
-    pub fn of(kind: crate::records::EventKind, price_cents: i64) -> Funnel {
-        let visit = Visits::of(kind);
+    /// One event, counted by `visit`, at the given price.
+    pub fn of(visit: Visits, price_cents: i64) -> Funnel {
         Funnel {
             events: 1,
             views: i64::from(visit.views),
