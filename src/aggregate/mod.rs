@@ -57,20 +57,20 @@ impl FileFacts {
         FileFacts { interactions: InteractionFacts::default(), sales: SalesFacts::for_reports(set) }
     }
 
-    pub fn add(&mut self, record: Record<'_>) {
+    pub fn add(&mut self, record: &Record<'_>) {
         match record {
             Record::Interaction(event) => {
-                self.interactions.add(&event);
+                self.interactions.add(event);
                 // Every clickstream purchase is an order line too (SPEC §2).
                 if EventKind::of(event.event_type) == EventKind::Purchase {
-                    self.sales.add(&OrderLine::from_purchase(&event));
+                    self.sales.add(&OrderLine::from_purchase(event));
                 }
             }
-            Record::OrderLine(line) => self.sales.add(&line),
+            Record::OrderLine(line) => self.sales.add(line),
             Record::WebLog { event, purchase, .. } => {
-                self.interactions.add(&event);
+                self.interactions.add(event);
                 if let Some(line) = purchase {
-                    self.sales.add(&line);
+                    self.sales.add(line);
                 }
             }
             // Dimension files are read into tables, never into facts.

@@ -4,6 +4,7 @@
 //! header onto its fields by name, then turns every row into records or a
 //! [`RowError`] that says why the row was rejected.
 
+pub mod csv_rows;
 pub mod custom;
 pub mod dimensions;
 pub mod fields;
@@ -21,6 +22,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::records::{OrderLine, Record};
+use csv_rows::CsvRows;
 use crate::sources::ByteRange;
 
 /// The formats `--format` accepts.
@@ -98,11 +100,10 @@ pub struct Columns {
 }
 
 impl Columns {
-    fn new(header: &csv::ByteRecord) -> Self {
-        let names = header
-            .iter()
-            .enumerate()
-            .map(|(i, raw)| {
+    fn new(header: &Row<'_>) -> Self {
+        let names = (0..header.len())
+            .map(|i| {
+                let raw = header.bytes(i);
                 let raw = if i == 0 { raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw) } else { raw };
                 String::from_utf8_lossy(raw).trim().to_ascii_lowercase()
             })
@@ -133,25 +134,45 @@ impl Columns {
 
 /// One data row, validated lazily: fields are decoded and trimmed as asked for.
 pub struct Row<'r> {
-    record: &'r csv::ByteRecord,
-    /// The row's fields back to back, when they are valid UTF-8 as a whole (nearly
-    /// always): one check per row instead of one per field read.
+    /// The row's fields, each followed by one separator byte but the last.
+    bytes: &'r [u8],
+    /// Where each field ends in `bytes`.
+    ends: &'r [usize],
+    /// `bytes` when they are valid UTF-8 as a whole (nearly always): one check
+    /// per row instead of one per field read.
     text: Option<&'r str>,
 }
 
 impl<'r> Row<'r> {
-    fn new(record: &'r csv::ByteRecord) -> Self {
-        Row { record, text: std::str::from_utf8(record.as_slice()).ok() }
+    fn new(bytes: &'r [u8], ends: &'r [usize]) -> Self {
+        Row { bytes, ends, text: std::str::from_utf8(bytes).ok() }
+    }
+
+    /// The number of fields.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    fn range(&self, index: usize) -> Option<std::ops::Range<usize>> {
+        let end = *self.ends.get(index)?;
+        let start = if index == 0 { 0 } else { self.ends[index - 1] + 1 };
+        Some(start..end)
+    }
+
+    /// A field's bytes as they are; empty past the last field.
+    fn bytes(&self, index: usize) -> &'r [u8] {
+        self.range(index).map_or(&[][..], |range| &self.bytes[range])
     }
 
     fn text(&self, index: usize, name: &str) -> Result<&'r str, RowError> {
-        // A field is valid where the whole row is, unless a character straddles two
-        // fields (`get` refuses that range, and the field is checked alone).
-        if let Some(field) = self.text.zip(self.record.range(index)).and_then(|(text, range)| text.get(range)) {
-            return Ok(field.trim());
+        // A field is valid where the whole row is: fields are split at ASCII
+        // commas, so each starts and ends on a character boundary.
+        if let Some(field) = self.text.zip(self.range(index)).and_then(|(text, range)| text.get(range)) {
+            return Ok(trim(field));
         }
-        let bytes = self.record.get(index).unwrap_or_default();
-        std::str::from_utf8(bytes).map(str::trim).map_err(|_| RowError::new("invalid UTF-8", format!("in {name}")))
+        std::str::from_utf8(self.bytes(index))
+            .map(trim)
+            .map_err(|_| RowError::new("invalid UTF-8", format!("in {name}")))
     }
 
     /// A field that must not be empty (SPEC §9: an empty required field rejects the row).
@@ -166,6 +187,19 @@ impl<'r> Row<'r> {
     /// A field that may be empty or absent from the file altogether.
     pub fn optional(&self, index: Option<usize>) -> Result<&'r str, RowError> {
         index.map_or(Ok(""), |i| self.text(i, "a text field"))
+    }
+}
+
+/// `text` without surrounding white space, as `str::trim` has it. Most fields
+/// begin and end with a printable ASCII character, which no white space is:
+/// they are returned without the Unicode scan.
+fn trim(text: &str) -> &str {
+    let plain = |byte: Option<&u8>| byte.is_some_and(|&b| b.is_ascii_graphic());
+    let bytes = text.as_bytes();
+    if plain(bytes.first()) && plain(bytes.last()) {
+        text
+    } else {
+        text.trim()
     }
 }
 
@@ -317,15 +351,13 @@ pub fn scan_file<'k>(
         };
     }
     let input = open(path, bytes_read).map_err(|e| unreadable(format!("cannot open: {e}"), 0))?;
-    let mut reader = csv_reader(input);
-    let mut record = csv::ByteRecord::new();
-    match reader.read_byte_record(&mut record) {
-        Ok(true) => {}
-        Ok(false) => return Err(unreadable("empty file: no header row".into(), 0)),
-        Err(e) => return Err(unreadable(describe_csv_error(&e), 0)),
-    }
-    let columns = Columns::new(&record);
-    let width = record.len();
+    let mut rows = CsvRows::new(input);
+    let columns = match rows.advance() {
+        Ok(Some(_)) => Columns::new(&rows.row()),
+        Ok(None) => return Err(unreadable("empty file: no header row".into(), 0)),
+        Err(e) => return Err(unreadable(format!("cannot read: {e}"), 0)),
+    };
+    let width = rows.row().len();
     // A range is read from its own start, after the header has been read
     // above; its positions are shifted back to the file's bytes and lines.
     let mut shift = (0, 0);
@@ -333,40 +365,40 @@ pub fn scan_file<'k>(
         let mut file = File::open(path).map_err(|e| unreadable(format!("cannot open: {e}"), 0))?;
         file.seek(SeekFrom::Start(range.start)).map_err(|e| unreadable(format!("cannot read: {e}"), 0))?;
         let counted = CountingReader { inner: file, counter: bytes_read };
-        reader = csv_reader(Box::new(counted.take(range.end - range.start)));
+        rows = CsvRows::new(Box::new(counted.take(range.end - range.start)));
         shift = (range.start, range.lines_before);
         if range.start == 0 {
             // The first range starts with the header, read already.
-            reader.read_byte_record(&mut record).map_err(|e| unreadable(describe_csv_error(&e), 0))?;
+            rows.advance().map_err(|e| unreadable(format!("cannot read: {e}"), 0))?;
         }
     }
     let layout = match Layout::for_header(kind, &columns) {
         Ok(layout) => layout,
         Err(why) => {
-            let rows = count_remaining_rows(&mut reader, &mut record);
+            let rows = count_remaining_rows(&mut rows);
             return Err(unreadable(format!("not a {} file: {why}", kind.name()), rows));
         }
     };
 
     let mut scan = Scan::default();
     loop {
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => return Err(unreadable(describe_csv_error(&e), scan.rows)),
-        }
+        let position = match rows.advance() {
+            Ok(Some(position)) => position,
+            Ok(None) => break,
+            Err(e) => return Err(unreadable(format!("cannot read: {e}"), scan.rows)),
+        };
         scan.rows += 1;
-        let outcome = if record.len() != width {
-            Err(RowError::new("wrong field count", format!("expected {width} fields, found {}", record.len())))
+        let row = rows.row();
+        let outcome = if row.len() != width {
+            Err(RowError::new("wrong field count", format!("expected {width} fields, found {}", row.len())))
         } else {
-            layout.parse(&Row::new(&record)).map(&mut on_record)
+            layout.parse(&row).map(&mut on_record)
         };
         if let Err(error) = outcome {
-            let start = record.position().expect("csv records carry their position");
             scan.rejects.push(Reject {
-                line: start.line() + shift.1,
+                line: position.line + shift.1,
                 error,
-                bytes: (start.byte() + shift.0, reader.position().byte() + shift.0),
+                bytes: (position.start + shift.0, position.end + shift.0),
                 raw: String::new(),
             });
         }
@@ -376,10 +408,6 @@ pub fn scan_file<'k>(
             .map_err(|e| unreadable(format!("cannot re-read rejected rows: {e}"), scan.rows))?;
     }
     Ok(scan)
-}
-
-fn csv_reader<'a>(input: Box<dyn Read + 'a>) -> csv::Reader<Box<dyn Read + 'a>> {
-    csv::ReaderBuilder::new().has_headers(false).flexible(true).buffer_capacity(1 << 20).from_reader(input)
 }
 
 /// Opens a file, decompressing `.gz`, counting the bytes read from disk.
@@ -409,19 +437,12 @@ impl<R: Read> Read for CountingReader<'_, R> {
     }
 }
 
-fn count_remaining_rows<R: Read>(reader: &mut csv::Reader<R>, record: &mut csv::ByteRecord) -> u64 {
-    let mut rows = 0;
-    while let Ok(true) = reader.read_byte_record(record) {
-        rows += 1;
+fn count_remaining_rows<R: Read>(rows: &mut CsvRows<R>) -> u64 {
+    let mut count = 0;
+    while let Ok(Some(_)) = rows.advance() {
+        count += 1;
     }
-    rows
-}
-
-fn describe_csv_error(error: &csv::Error) -> String {
-    match error.kind() {
-        csv::ErrorKind::Io(e) => format!("cannot read: {e}"),
-        _ => format!("cannot read as CSV: {error}"),
-    }
+    count
 }
 
 /// Line breaks in `bytes`: `\n`, `\r\n` and a lone `\r` each end one line.
@@ -478,18 +499,30 @@ fn quote_rejected_rows(path: &Path, rejects: &mut [Reject]) -> io::Result<()> {
 mod tests {
     use super::*;
 
-    fn row_of(fields: &[&[u8]]) -> csv::ByteRecord {
-        let mut record = csv::ByteRecord::new();
-        for field in fields {
-            record.push_field(field);
+    /// A row's bytes and field ends, as the reader lays them out.
+    fn row_of(fields: &[&[u8]]) -> (Vec<u8>, Vec<usize>) {
+        let (mut bytes, mut ends) = (Vec::new(), Vec::new());
+        for (i, field) in fields.iter().enumerate() {
+            if i > 0 {
+                bytes.push(b',');
+            }
+            bytes.extend_from_slice(field);
+            ends.push(bytes.len());
         }
-        record
+        (bytes, ends)
+    }
+
+    #[test]
+    fn trim_removes_what_str_trim_does() {
+        for text in ["", " ", "a", " a", "a ", "\ta b\n", "\u{a0}x", "x\u{3000}", "é", " é ", "\u{85}", "a\u{2028}"] {
+            assert_eq!(trim(text), text.trim(), "{text:?}");
+        }
     }
 
     #[test]
     fn fields_of_a_valid_row_are_read_trimmed() {
-        let record = row_of(&[b" caf\xC3\xA9 ", b"", b"x"]);
-        let row = Row::new(&record);
+        let (bytes, ends) = row_of(&[b" caf\xC3\xA9 ", b"", b"x"]);
+        let row = Row::new(&bytes, &ends);
         assert_eq!(row.required(0, "brand"), Ok("café"));
         assert_eq!(row.optional(Some(1)), Ok(""));
         assert_eq!(row.required(1, "user_id").unwrap_err().kind, "missing required field");
@@ -498,10 +531,9 @@ mod tests {
 
     #[test]
     fn a_character_split_across_two_fields_is_invalid_in_each() {
-        // Back to back the two fields read as "é"; apart, neither is UTF-8.
-        let record = row_of(&[b"ok", b"\xC3", b"\xA9"]);
-        let row = Row::new(&record);
-        assert!(row.text.is_some());
+        // Back to back the two fields would read as "é"; apart, neither is UTF-8.
+        let (bytes, ends) = row_of(&[b"ok", b"\xC3", b"\xA9"]);
+        let row = Row::new(&bytes, &ends);
         assert_eq!(row.required(0, "event_type"), Ok("ok"));
         assert_eq!(row.required(1, "brand").unwrap_err().kind, "invalid UTF-8");
         assert_eq!(row.optional(Some(2)).unwrap_err().kind, "invalid UTF-8");
@@ -509,8 +541,8 @@ mod tests {
 
     #[test]
     fn an_invalid_field_rejects_only_when_it_is_read() {
-        let record = row_of(&[b"ok", b"bad \xFF"]);
-        let row = Row::new(&record);
+        let (bytes, ends) = row_of(&[b"ok", b"bad \xFF"]);
+        let row = Row::new(&bytes, &ends);
         assert!(row.text.is_none());
         assert_eq!(row.required(0, "event_type"), Ok("ok"));
         assert_eq!(row.required(1, "brand").unwrap_err().detail, "in brand");
