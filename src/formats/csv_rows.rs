@@ -287,7 +287,12 @@ mod tests {
             let len = next(40);
             let data: Vec<u8> = (0..len).map(|_| alphabet[next(alphabet.len())]).collect();
             let capacity = 1 + next(12);
-            assert_eq!(with_csv_rows(&data, capacity), with_csv(&data), "case {case}: {:?}", String::from_utf8_lossy(&data));
+            assert_eq!(
+                with_csv_rows(&data, capacity),
+                with_csv(&data),
+                "case {case}: {:?}",
+                String::from_utf8_lossy(&data)
+            );
         }
     }
 }

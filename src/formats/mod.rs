@@ -22,8 +22,8 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::records::{OrderLine, Record};
-use csv_rows::CsvRows;
 use crate::sources::ByteRange;
+use csv_rows::CsvRows;
 
 /// The formats `--format` accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
@@ -149,7 +149,7 @@ impl<'r> Row<'r> {
     }
 
     /// The number of fields.
-    pub fn len(&self) -> usize {
+    fn len(&self) -> usize {
         self.ends.len()
     }
 
