@@ -63,6 +63,15 @@ enum View {
 
 type Triple = (TextKey, TextKey, TextKey);
 
+/// A user's events on one (code, brand), the code and brand by their numbers in
+/// the shard's [`Numbering`]: 16 bytes where three keys and a count take 32, for
+/// every (user, code, brand) held.
+type Count = (u32, u32, i64);
+
+/// An update to a [`Count`], as held until its time is complete: (user, code,
+/// brand, events).
+type Update = (TextKey, u32, u32, i64);
+
 /// Derives the three views from `((user, code, brand), events)`; `names` holds
 /// the texts of every code and brand.
 pub fn user_views<'s>(counts: Coll<'s, Triple>, names: &SmallNames<'s>, top: usize, per_group: usize) -> UserViews<'s> {
@@ -71,14 +80,15 @@ pub fn user_views<'s>(counts: Coll<'s, Triple>, names: &SmallNames<'s>, top: usi
     let by_user = Exchange::new(|((user, _, _), _, _): &(Triple, Time, isize)| user.hashed());
     let stream =
         counts.inner.binary_frontier(names.stream(), by_user, Pipeline, "UserViews", move |_capability, _info| {
-            let mut pending: ByTime<Vec<(Triple, isize)>> = ByTime::default();
+            let mut pending: ByTime<Vec<Update>> = ByTime::default();
             let mut shard = UserShard::new(top, per_group);
             let mut texts = Texts::default();
             move |(input, frontier), (names, names_frontier), output| {
                 names.for_each(|_capability, batch| remember(&mut texts, batch));
                 input.for_each(|capability, batch| {
                     for (triple, time, diff) in batch.drain(..) {
-                        pending.buffer(time, || capability.delayed(&time, output.output_index())).push((triple, diff));
+                        let update = shard.update_of(triple, diff);
+                        pending.buffer(time, || capability.delayed(&time, output.output_index())).push(update);
                     }
                 });
                 // A time is applied once its counts and the names they use are all in.
@@ -116,41 +126,85 @@ pub fn user_views<'s>(counts: Coll<'s, Triple>, names: &SmallNames<'s>, top: usi
 
 type Map<K, V> = HashMap<K, V, RandomState>;
 
+/// Codes and brands numbered in the order a shard first meets them; the empty
+/// text is number 0. Both are small domains, so the numbering is never pruned.
+struct Numbering {
+    numbers: Map<TextKey, u32>,
+    keys: Vec<TextKey>,
+}
+
+impl Default for Numbering {
+    fn default() -> Self {
+        let mut numbering = Numbering { numbers: Map::default(), keys: Vec::new() };
+        numbering.number(EMPTY);
+        numbering
+    }
+}
+
+impl Numbering {
+    fn number(&mut self, key: TextKey) -> u32 {
+        let keys = &mut self.keys;
+        *self.numbers.entry(key).or_insert_with(|| {
+            keys.push(key);
+            u32::try_from(keys.len() - 1).expect("fewer than 2^32 codes and brands")
+        })
+    }
+
+    fn key(&self, number: u32) -> TextKey {
+        self.keys[number as usize]
+    }
+}
+
 /// One worker's users and what it last derived from them.
 struct UserShard {
     top: usize,
     per_group: usize,
-    /// Each user's (code, brand, events), sorted by (code, brand), events > 0.
-    users: Map<TextKey, Vec<(TextKey, TextKey, i64)>>,
+    numbering: Numbering,
+    /// Each user's counts, sorted by (code, brand) number, events > 0.
+    users: Map<TextKey, Vec<Count>>,
     /// (user, code) pairs by their events.
     pairs: Ranking<(TextKey, TextKey)>,
-    /// For each (code, non-empty brand), its users by their events.
-    groups: Map<(TextKey, TextKey), Ranking<TextKey>>,
+    /// For each (code, non-empty brand) by number, its users by their events.
+    groups: Map<(u32, u32), Ranking<TextKey>>,
 }
 
 impl UserShard {
     fn new(top: usize, per_group: usize) -> Self {
-        UserShard { top, per_group, users: Map::default(), pairs: Ranking::default(), groups: Map::default() }
+        UserShard {
+            top,
+            per_group,
+            numbering: Numbering::default(),
+            users: Map::default(),
+            pairs: Ranking::default(),
+            groups: Map::default(),
+        }
+    }
+
+    /// A (user, code, brand) update in the shard's compact form.
+    fn update_of(&mut self, (user, code, brand): Triple, diff: isize) -> Update {
+        (user, self.numbering.number(code), self.numbering.number(brand), diff as i64)
     }
 
     /// Applies one time's updates and emits how the views change.
-    fn apply(&mut self, mut updates: Vec<(Triple, isize)>, texts: &Texts, mut emit: impl FnMut(View, isize)) {
+    fn apply(&mut self, mut updates: Vec<Update>, texts: &Texts, mut emit: impl FnMut(View, isize)) {
         updates.sort_unstable();
         let (top, per_group) = (self.top, self.per_group);
+        let numbering = &self.numbering;
+        let key = |number: u32| numbering.key(number);
         let mut dirty_groups = Vec::new();
-        for run in updates.chunk_by(|a, b| a.0 .0 == b.0 .0) {
-            let user = run[0].0 .0;
+        for run in updates.chunk_by(|a, b| a.0 == b.0) {
+            let user = run[0].0;
             let before = self.users.remove(&user).unwrap_or_default();
-            let after = merge(&before, run.iter().map(|&((_, code, brand), diff)| ((code, brand), diff as i64)));
+            let after = merge(&before, run.iter().map(|&(_, code, brand, diff)| ((code, brand), diff)));
 
-            let (old, new) = (preference(&before, texts), preference(&after, texts));
+            let (old, new) = (preference(&before, numbering, texts), preference(&after, numbering, texts));
             if old != new {
                 old.into_iter().for_each(|preference| emit(View::Preference(user, preference), -1));
                 new.into_iter().for_each(|preference| emit(View::Preference(user, preference), 1));
             }
             if top > 0 {
                 for (code, old, new) in changes(&code_sums(&before), &code_sums(&after)) {
-                    self.pairs.update((user, code), old, new, top);
+                    self.pairs.update((user, key(code)), old, new, top);
                 }
             }
             if per_group > 0 {
@@ -176,7 +230,8 @@ impl UserShard {
         }
         for group in dirty_groups {
             let ranking = self.groups.get_mut(&group).expect("a dirty group is ranked");
-            ranking.refresh(per_group, |&(n, user), diff| emit(View::Engaged(user, group, n), diff));
+            let keys = (self.numbering.key(group.0), self.numbering.key(group.1));
+            ranking.refresh(per_group, |&(n, user), diff| emit(View::Engaged(user, keys, n), diff));
             if ranking.above_floor.is_empty() {
                 self.groups.remove(&group);
             }
@@ -186,7 +241,7 @@ impl UserShard {
     /// Indexes again, from every user's counts, the rankings that lost values
     /// below their floor and no longer hold their best k: this takes a count that
     /// falls, as when a file is retracted, and is rare.
-    fn rescan(&mut self, pairs: bool, groups: Vec<(TextKey, TextKey)>) {
+    fn rescan(&mut self, pairs: bool, groups: Vec<(u32, u32)>) {
         tracing::debug!(pairs, groups = groups.len(), "re-indexing rankings");
         if pairs {
             self.pairs.clear();
@@ -198,7 +253,7 @@ impl UserShard {
         for (&user, counts) in &self.users {
             if pairs {
                 for (code, n) in code_sums(counts) {
-                    self.pairs.update((user, code), 0, n, self.top);
+                    self.pairs.update((user, self.numbering.key(code)), 0, n, self.top);
                 }
             }
             if groups.is_empty() {
@@ -212,17 +267,12 @@ impl UserShard {
 }
 
 /// `counts` with `updates` added, both sorted by key; keys whose events reach 0 leave.
-fn merge(
-    counts: &[(TextKey, TextKey, i64)],
-    updates: impl ExactSizeIterator<Item = ((TextKey, TextKey), i64)>,
-) -> Vec<(TextKey, TextKey, i64)> {
+fn merge(counts: &[Count], updates: impl ExactSizeIterator<Item = ((u32, u32), i64)>) -> Vec<Count> {
     // Room for every update to be a new key: growing by doubling instead would
     // leave up to half of the shard's largest allocation unused.
-    let mut merged: Vec<(TextKey, TextKey, i64)> = Vec::with_capacity(counts.len() + updates.len());
+    let mut merged: Vec<Count> = Vec::with_capacity(counts.len() + updates.len());
     let mut counts = counts.iter().copied().peekable();
-    let push = |merged: &mut Vec<(TextKey, TextKey, i64)>, (code, brand, n): (TextKey, TextKey, i64)| match merged
-        .last_mut()
-    {
+    let push = |merged: &mut Vec<Count>, (code, brand, n): Count| match merged.last_mut() {
         Some(last) if (last.0, last.1) == (code, brand) => last.2 += n,
         _ => merged.push((code, brand, n)),
     };
@@ -243,26 +293,27 @@ fn merge(
 
 /// The user's preference: the (code, brand) with the most events, the smallest
 /// by text among ties, leaving out events with neither a code nor a brand.
-fn preference(counts: &[(TextKey, TextKey, i64)], texts: &Texts) -> Option<Preference> {
-    let text = |key: TextKey| texts.get(&key).map_or("", String::as_str);
-    let shown = || counts.iter().filter(|(code, brand, _)| !(*code == EMPTY && *brand == EMPTY));
+fn preference(counts: &[Count], numbering: &Numbering, texts: &Texts) -> Option<Preference> {
+    let text = |number: u32| texts.get(&numbering.key(number)).map_or("", String::as_str);
+    // Number 0 is the empty text.
+    let shown = || counts.iter().filter(|(code, brand, _)| !(*code == 0 && *brand == 0));
     let total: i64 = shown().map(|(_, _, n)| n).sum();
     let most = shown().map(|(_, _, n)| *n).max()?;
     let chosen = shown()
         .filter(|(_, _, n)| *n == most)
         .min_by(|a, b| (text(a.0), text(a.1)).cmp(&(text(b.0), text(b.1))))
         .expect("the most events belong to some pair");
-    Some((chosen.0, chosen.1, most, total))
+    Some((numbering.key(chosen.0), numbering.key(chosen.1), most, total))
 }
 
 /// The user's events per (code, brand) with a brand, sorted.
-fn branded(counts: &[(TextKey, TextKey, i64)]) -> Vec<((TextKey, TextKey), i64)> {
-    counts.iter().filter(|(_, brand, _)| *brand != EMPTY).map(|&(code, brand, n)| ((code, brand), n)).collect()
+fn branded(counts: &[Count]) -> Vec<((u32, u32), i64)> {
+    counts.iter().filter(|(_, brand, _)| *brand != 0).map(|&(code, brand, n)| ((code, brand), n)).collect()
 }
 
 /// The user's events per code, sorted by code.
-fn code_sums(counts: &[(TextKey, TextKey, i64)]) -> Vec<(TextKey, i64)> {
-    let mut sums: Vec<(TextKey, i64)> = Vec::new();
+fn code_sums(counts: &[Count]) -> Vec<(u32, i64)> {
+    let mut sums: Vec<(u32, i64)> = Vec::new();
     for &(code, _, n) in counts {
         match sums.last_mut() {
             Some(last) if last.0 == code => last.1 += n,
@@ -416,7 +467,9 @@ impl<V: Ord + Copy> Ranking<V> {
 mod tests {
     use std::collections::BTreeMap;
 
-    use super::{changes, merge, preference, Desc, Ranking, Texts, Triple, UserShard, View, EMPTY};
+    use super::{
+        changes, merge, preference, Count, Desc, Numbering, Preference, Ranking, Texts, Triple, UserShard, View, EMPTY,
+    };
 
     /// Texts whose order is not the order of their keys, so that breaking a tie
     /// by key instead of by text would show.
@@ -481,6 +534,36 @@ mod tests {
         }
     }
 
+    /// A user's preference from (code key, brand key, events), computed directly.
+    fn preference_of(counts: &[(u64, u64, i64)], texts: &Texts) -> Option<Preference> {
+        let text = |key: u64| texts.get(&key).map_or("", String::as_str);
+        let shown: Vec<_> = counts.iter().filter(|(code, brand, _)| (*code, *brand) != (EMPTY, EMPTY)).collect();
+        let most = shown.iter().map(|(_, _, n)| *n).max()?;
+        let total = shown.iter().map(|(_, _, n)| n).sum();
+        let tied = shown.iter().filter(|(_, _, n)| *n == most);
+        let chosen = tied.min_by_key(|(code, brand, _)| (text(*code), text(*brand))).expect("a pair has the most");
+        Some((chosen.0, chosen.1, most, total))
+    }
+
+    /// `counts` by key as the shard holds them, numbered so that the order of
+    /// numbers is neither the order of keys nor that of texts.
+    fn numbered(counts: &[(u64, u64, i64)]) -> (Vec<Count>, Numbering) {
+        let mut numbering = Numbering::default();
+        for key in [5, 2, 8, 1, 9, 3, 7, 4, 6] {
+            numbering.number(key);
+        }
+        let mut numbered: Vec<Count> =
+            counts.iter().map(|&(code, brand, n)| (numbering.number(code), numbering.number(brand), n)).collect();
+        numbered.sort_unstable();
+        (numbered, numbering)
+    }
+
+    /// [`preference`] of counts given by key.
+    fn preference_by_key(counts: &[(u64, u64, i64)], texts: &Texts) -> Option<Preference> {
+        let (counts, numbering) = numbered(counts);
+        preference(&counts, &numbering, texts)
+    }
+
     /// The three views of `counts`, computed directly.
     fn views_of(counts: &BTreeMap<Triple, i64>, texts: &Texts, top: usize, per_group: usize) -> Vec<View> {
         let mut views = Vec::new();
@@ -495,7 +578,7 @@ mod tests {
             }
         }
         for (user, counts) in &by_user {
-            views.extend(preference(counts, texts).map(|preference| View::Preference(*user, preference)));
+            views.extend(preference_of(counts, texts).map(|preference| View::Preference(*user, preference)));
         }
         let best = |values: Vec<(Desc<i64>, (u64, u64))>, k: usize| {
             let mut values = values;
@@ -533,6 +616,7 @@ mod tests {
                     *count += diff;
                     updates.push((triple, diff as isize));
                 }
+                let updates = updates.into_iter().map(|(triple, diff)| shard.update_of(triple, diff)).collect();
                 shard.apply(updates, &texts, |view, diff| *views.entry(view).or_default() += diff);
                 views.retain(|_, n| *n != 0);
                 assert!(views.values().all(|n| *n == 1), "top {top}, per group {per_group}, epoch {epoch}");
@@ -556,18 +640,18 @@ mod tests {
     #[test]
     fn preference_leaves_out_events_with_neither_code_nor_brand() {
         let texts = texts();
-        assert_eq!(preference(&[(0, 0, 9), (0, 4, 3)], &texts), Some((0, 4, 3, 3)));
-        assert_eq!(preference(&[(0, 0, 9)], &texts), None);
+        assert_eq!(preference_by_key(&[(0, 0, 9), (0, 4, 3)], &texts), Some((0, 4, 3, 3)));
+        assert_eq!(preference_by_key(&[(0, 0, 9)], &texts), None);
     }
 
     #[test]
     fn preference_breaks_ties_by_text_then_brand() {
         let texts = texts();
         // Code 2 reads "t7", code 1 reads "t8": code 2 comes first by text.
-        assert_eq!(preference(&[(0, 0, 9), (1, 0, 2), (2, 3, 2)], &texts), Some((2, 3, 2, 4)));
+        assert_eq!(preference_by_key(&[(0, 0, 9), (1, 0, 2), (2, 3, 2)], &texts), Some((2, 3, 2, 4)));
         // The same code: brand 3 ("t6") before brand 1 ("t8"); the empty code first of all.
-        assert_eq!(preference(&[(1, 1, 2), (1, 3, 2)], &texts), Some((1, 3, 2, 4)));
-        assert_eq!(preference(&[(0, 5, 1), (1, 3, 1)], &texts), Some((0, 5, 1, 2)));
+        assert_eq!(preference_by_key(&[(1, 1, 2), (1, 3, 2)], &texts), Some((1, 3, 2, 4)));
+        assert_eq!(preference_by_key(&[(0, 5, 1), (1, 3, 1)], &texts), Some((0, 5, 1, 2)));
     }
 
     #[test]
