@@ -467,7 +467,9 @@ fn apply(
             // A whole file's own counts are its verdict: settled now, its facts join
             // the epoch's and its maps are freed before the next file is read.
             let tally = piece.tally.clone();
-            settle(flow, context, file, piece, &[&tally], &mut epoch_facts);
+            if let Some(facts) = settle(flow, context, file, piece, &[&tally]) {
+                take_in(worker, flow, facts, &mut epoch_facts);
+            }
         } else {
             waiting.push(piece);
         }
@@ -479,7 +481,9 @@ fn apply(
     for piece in waiting {
         let i = piece.tally.file;
         let of_file: Vec<&Tally> = all.iter().filter(|t| t.file == i).collect();
-        settle(flow, context, &plan.files[i], piece, &of_file, &mut epoch_facts);
+        if let Some(facts) = settle(flow, context, &plan.files[i], piece, &of_file) {
+            take_in(worker, flow, facts, &mut epoch_facts);
+        }
     }
     epoch_facts.feed(&mut flow.facts_in, 1, || {
         worker.step();
@@ -510,16 +514,14 @@ fn apply(
 
 /// Judges one piece of a file by the counts of all its file's pieces: records
 /// the file's quality row and rejects (from its first piece), keeps what the
-/// state needs to take the piece back, and adds an accepted piece's facts to
-/// the epoch's.
+/// state needs to take the piece back, and returns an accepted piece's facts.
 fn settle(
     flow: &mut WorkerDataflow,
     context: &StepContext<'_>,
     file: &InputFile,
     piece: Piece,
     of_file: &[&Tally],
-    epoch_facts: &mut FileFacts,
-) {
+) -> Option<FileFacts> {
     let job = context.job;
     let (quality, accepted) = judge(file, of_file, job.max_reject_rate);
     let first = piece.tally.part == 0;
@@ -536,12 +538,19 @@ fn settle(
             fail(format!("state {}: cannot write it: {e}", path.display()));
         }
     }
-    if let Some(facts) = contribution.facts {
-        if epoch_facts.is_empty() {
-            *epoch_facts = facts;
-        } else {
-            epoch_facts.absorb(facts);
-        }
+    contribution.facts
+}
+
+/// Adds an accepted piece's facts to the epoch's: those that seldom recur in
+/// another file are fed now, the rest folded in to be fed once per key.
+fn take_in(worker: &mut Worker, flow: &mut WorkerDataflow, mut facts: FileFacts, epoch_facts: &mut FileFacts) {
+    facts.feed_per_file(&mut flow.facts_in, 1, || {
+        worker.step();
+    });
+    if epoch_facts.is_empty() {
+        *epoch_facts = facts;
+    } else {
+        epoch_facts.absorb(facts);
     }
 }
 

@@ -105,6 +105,25 @@ impl InteractionFacts {
         self.names.is_empty()
     }
 
+    /// Feeds the facts keyed by session and by (user, code, brand) now, with
+    /// `sign`, and leaves them empty.
+    ///
+    /// A session, and most (user, code, brand) triples, occur in one file only,
+    /// and their operators downstream total them by key anyway: folding them into
+    /// an epoch's facts first would only put every key through one more hash
+    /// map, the largest of a worker's.
+    pub fn feed_per_file(&mut self, inputs: &mut InteractionInputs, sign: isize, pause: impl FnMut()) {
+        let mut ticker = Ticker::new(pause);
+        for (session, visits) in std::mem::take(&mut self.session) {
+            inputs.session.update(session, visits * sign);
+            ticker.tick();
+        }
+        for (triple, events) in std::mem::take(&mut self.user_code_brand) {
+            inputs.user_code_brand.update(triple, events as isize * sign);
+            ticker.tick();
+        }
+    }
+
     /// See [`super::FileFacts::feed`].
     pub fn feed(self, inputs: &mut InteractionInputs, sign: isize, pause: impl FnMut()) {
         tracing::debug!(

@@ -89,6 +89,13 @@ impl FileFacts {
         self.interactions.is_empty() && self.sales.is_empty()
     }
 
+    /// Hands the facts that seldom recur in another file to the dataflow at
+    /// once (see [`InteractionFacts::feed_per_file`]); the rest wait to be folded
+    /// with the other files' and fed by [`FileFacts::feed`].
+    pub fn feed_per_file(&mut self, inputs: &mut FactInputs, sign: isize, pause: impl FnMut()) {
+        self.interactions.feed_per_file(&mut inputs.interactions, sign, pause);
+    }
+
     /// Hands the facts to the dataflow, each multiplied by `sign` (+1 applies
     /// them, -1 retracts them), calling `pause` every so often so the worker can
     /// drain its queues while a large file is fed.
