@@ -10,7 +10,6 @@ pub mod csv_out;
 pub mod quality;
 
 use std::cell::RefCell;
-use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 use std::hash::Hash;
 use std::io;
@@ -19,6 +18,7 @@ use std::rc::Rc;
 
 use differential_dataflow::{AsCollection, ExchangeData};
 use timely::dataflow::operators::probe::Handle as ProbeHandle;
+use timely::dataflow::operators::vec::Filter;
 use timely::dataflow::operators::Exchange;
 
 use crate::dataflow::{Coll, Time};
@@ -35,11 +35,15 @@ pub trait ReportRow: ExchangeData + Hash {
 /// encoded as its CSV line.
 ///
 /// Updates are gathered as they arrive and applied in one go when the table is
-/// read: sorting a step's updates once costs far less than an ordered-map search
-/// (two, for a new row) per update, and the first step, where every row is new,
-/// builds the map from sorted rows at once.
+/// read: sorted once, and merged with the rows. The rows are a sorted vector,
+/// not an ordered map: the first step's sorted updates become the rows as they
+/// are, without a second copy of every row while the map is built, and a
+/// per-entity report's part is written whole after every step anyway.
 struct Table<R> {
-    rows: BTreeMap<R, (isize, Box<[u8]>)>,
+    /// The rows in report order, each with how many times it occurs.
+    rows: Vec<(R, isize)>,
+    /// Each row's CSV line, by the row's index.
+    lines: Vec<Box<[u8]>>,
     /// Updates not applied yet.
     pending: Vec<(R, isize)>,
     /// Net changes since the change log last took them; `None` without a log.
@@ -49,7 +53,13 @@ struct Table<R> {
 
 impl<R: ReportRow> Table<R> {
     fn new(log_changes: bool) -> Self {
-        Table { rows: BTreeMap::new(), pending: Vec::new(), log: log_changes.then(Vec::new), changed: false }
+        Table {
+            rows: Vec::new(),
+            lines: Vec::new(),
+            pending: Vec::new(),
+            log: log_changes.then(Vec::new),
+            changed: false,
+        }
     }
 
     fn update(&mut self, row: &R, diff: isize) {
@@ -59,36 +69,58 @@ impl<R: ReportRow> Table<R> {
 
     /// Applies the pending updates.
     fn settle(&mut self) {
-        if self.pending.is_empty() {
-            return;
-        }
+        let settled: Result<(), std::convert::Infallible> = self.settle_showing(|_| Ok(()));
+        settled.unwrap_or_else(|never| match never {});
+    }
+
+    /// Applies the pending updates, first showing `see` their net changes in
+    /// row order: a change log can be written from them without a copy.
+    fn settle_showing<E>(&mut self, see: impl FnOnce(&[(R, isize)]) -> Result<(), E>) -> Result<(), E> {
         let mut updates = std::mem::take(&mut self.pending);
         consolidate_rows(&mut updates);
+        see(&updates)?;
+        self.apply(updates);
+        Ok(())
+    }
+
+    fn apply(&mut self, updates: Vec<(R, isize)>) {
+        if updates.is_empty() {
+            return;
+        }
         if let Some(log) = &mut self.log {
             log.extend(updates.iter().cloned());
         }
+        let encode = |row: &R| render(|fields| row.write(fields));
         if self.rows.is_empty() {
-            let encoded = |(row, n): (R, isize)| {
-                let line = render(|fields| row.write(fields));
-                (row, (n, line))
-            };
-            self.rows = updates.into_iter().map(encoded).collect();
+            self.lines = updates.iter().map(|(row, _)| encode(row)).collect();
+            self.rows = updates;
             return;
         }
+        let capacity = self.rows.len() + updates.len();
+        let (mut rows, mut lines) = (Vec::with_capacity(capacity), Vec::with_capacity(capacity));
+        let mut old = std::mem::take(&mut self.rows).into_iter().zip(std::mem::take(&mut self.lines)).peekable();
         for (row, diff) in updates {
-            match self.rows.entry(row) {
-                Entry::Occupied(mut entry) => {
-                    entry.get_mut().0 += diff;
-                    if entry.get().0 == 0 {
-                        entry.remove();
-                    }
+            while let Some(((before, n), line)) = old.next_if(|((kept, _), _)| *kept < row) {
+                rows.push((before, n));
+                lines.push(line);
+            }
+            match old.next_if(|((kept, _), _)| *kept == row) {
+                Some(((kept, n), line)) if n + diff != 0 => {
+                    rows.push((kept, n + diff));
+                    lines.push(line);
                 }
-                Entry::Vacant(entry) => {
-                    let line = render(|fields| entry.key().write(fields));
-                    entry.insert((diff, line));
+                Some(_) => {}
+                None => {
+                    lines.push(encode(&row));
+                    rows.push((row, diff));
                 }
             }
         }
+        for ((row, n), line) in old {
+            rows.push((row, n));
+            lines.push(line);
+        }
+        (self.rows, self.lines) = (rows, lines);
     }
 
     /// The net changes since the last call, in row order.
@@ -99,8 +131,40 @@ impl<R: ReportRow> Table<R> {
 
     /// The encoded lines in report order, each as often as its row occurs.
     fn lines(&self) -> impl Iterator<Item = &[u8]> {
-        self.rows.values().flat_map(|(n, line)| std::iter::repeat_n(&line[..], (*n).max(0) as usize))
+        let counts = self.rows.iter().map(|(_, n)| *n);
+        counts.zip(&self.lines).flat_map(|(n, line)| std::iter::repeat_n(&line[..], n.max(0) as usize))
     }
+}
+
+/// Two lists of net changes in row order, merged: a row in both is summed.
+fn merge_changes<'a, R: Ord>(a: &'a [(R, isize)], b: &'a [(R, isize)]) -> Vec<(&'a R, isize)> {
+    let mut merged = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() || j < b.len() {
+        let (row, diff) = match (a.get(i), b.get(j)) {
+            (Some(x), Some(y)) if x.0 == y.0 => {
+                (i, j) = (i + 1, j + 1);
+                (&x.0, x.1 + y.1)
+            }
+            (Some(x), Some(y)) if x.0 > y.0 => {
+                j += 1;
+                (&y.0, y.1)
+            }
+            (None, Some(y)) => {
+                j += 1;
+                (&y.0, y.1)
+            }
+            (Some(x), _) => {
+                i += 1;
+                (&x.0, x.1)
+            }
+            (None, None) => unreachable!("one list has rows left"),
+        };
+        if diff != 0 {
+            merged.push((row, diff));
+        }
+    }
+    merged
 }
 
 /// Sorts updates into row order and sums each row's changes, dropping rows that
@@ -174,8 +238,11 @@ struct ChangeLog<R> {
 enum ChangeSource<R> {
     /// A gathered report's own table, which keeps its net changes.
     Table(Rc<RefCell<Table<R>>>),
-    /// A per-entity report's rows, gathered to worker 0 as they arrive.
-    Updates(Rc<RefCell<Vec<(R, isize)>>>),
+    /// A per-entity report: worker 0's own part, which shows its changes as it
+    /// takes them in, and the rows of every other worker's part, gathered to
+    /// worker 0 as they arrive. Worker 0's rows are not gathered again: at one
+    /// worker that would be a second copy of every row of the report.
+    Parts { own: Rc<RefCell<Table<R>>>, others: Rc<RefCell<Vec<(R, isize)>>> },
 }
 
 impl<R: ReportRow> ChangeLog<R> {
@@ -186,10 +253,22 @@ impl<R: ReportRow> ChangeLog<R> {
 
 impl<R: ReportRow> OutputFile for ChangeLog<R> {
     fn write(&mut self, out_dir: &Path, epoch: Option<u64>) -> io::Result<()> {
-        let mut pending = match &self.source {
-            ChangeSource::Table(table) => table.borrow_mut().take_log(),
-            ChangeSource::Updates(updates) => std::mem::take(&mut *updates.borrow_mut()),
+        let (own, others) = match &self.source {
+            ChangeSource::Table(table) => {
+                let pending = table.borrow_mut().take_log();
+                return self.write_gathered(out_dir, epoch, pending);
+            }
+            ChangeSource::Parts { own, others } => (Rc::clone(own), std::mem::take(&mut *others.borrow_mut())),
         };
+        let mut others = others;
+        consolidate_rows(&mut others);
+        let mut own = own.borrow_mut();
+        own.settle_showing(|changes| self.append(out_dir, epoch, &merge_changes(changes, &others)))
+    }
+}
+
+impl<R: ReportRow> ChangeLog<R> {
+    fn write_gathered(&mut self, out_dir: &Path, epoch: Option<u64>, mut pending: Vec<(R, isize)>) -> io::Result<()> {
         if let Some((row, table)) = &self.placeholder {
             let mut table = table.borrow_mut();
             table.settle();
@@ -199,17 +278,24 @@ impl<R: ReportRow> OutputFile for ChangeLog<R> {
                 self.showing_placeholder = showing;
             }
         }
-        let Some(epoch) = epoch else { return Ok(()) };
         // In row order, each row once with its net change, none unchanged.
         consolidate_rows(&mut pending);
-        if self.started && pending.is_empty() {
+        let changes: Vec<(&R, isize)> = pending.iter().map(|(row, diff)| (row, *diff)).collect();
+        self.append(out_dir, epoch, &changes)
+    }
+
+    /// Appends `epoch`'s net changes, in row order, to the log: the rows that
+    /// left, then those that entered.
+    fn append(&mut self, out_dir: &Path, epoch: Option<u64>, changes: &[(&R, isize)]) -> io::Result<()> {
+        let Some(epoch) = epoch else { return Ok(()) };
+        if self.started && changes.is_empty() {
             return Ok(());
         }
         let path = self.path(out_dir);
         let header: Vec<&str> = ["epoch", "diff"].iter().chain(R::HEADER).copied().collect();
         let mut csv = CsvOut::append(&path, &header)?;
         for sign in [-1, 1] {
-            for (row, diff) in pending.iter().filter(|(_, diff)| diff.signum() == sign) {
+            for &(row, diff) in changes.iter().filter(|(_, diff)| diff.signum() == sign) {
                 for _ in 0..diff.abs() {
                     let mut fields = csv.row();
                     fields.int(epoch).int(sign);
@@ -280,25 +366,29 @@ impl Outputs {
     }
 
     /// A per-entity report: each worker writes the rows it holds as
-    /// `OUT/<name>/part-NNNNN.csv`; their union is the report. Its changes are
-    /// gathered to worker 0 for the one change log.
+    /// `OUT/<name>/part-NNNNN.csv`; their union is the report. The other
+    /// workers' changes are gathered to worker 0 for the one change log, which
+    /// reads worker 0's own from its part's table.
     pub fn per_entity<'s, R: ReportRow>(&mut self, name: &str, rows: Coll<'s, R>) {
         let table = Rc::new(RefCell::new(Table::new(false)));
         let sink = Rc::clone(&table);
         rows.clone().inspect(move |(row, _time, diff)| sink.borrow_mut().update(row, *diff)).probe_with(&self.probe);
-        let relative_path = part_path(name, self.worker);
-        self.files.push(Box::new(ReportFile { relative_path, table, empty_row: None, written: false }));
 
-        let pending = Rc::new(RefCell::new(Vec::new()));
-        let changes = Rc::clone(&pending);
+        let others = Rc::new(RefCell::new(Vec::new()));
+        let changes = Rc::clone(&others);
+        let worker = self.worker;
         rows.inner
+            .filter(move |_| worker != 0)
             .exchange(|_| 0)
             .as_collection()
             .inspect(move |(row, _time, diff)| changes.borrow_mut().push((row.clone(), *diff)))
             .probe_with(&self.probe);
         if self.worker == 0 {
-            self.change_log(name, ChangeSource::Updates(pending), None);
+            // Before the part is written: the log sees the changes as the table takes them in.
+            self.change_log(name, ChangeSource::Parts { own: Rc::clone(&table), others }, None);
         }
+        let relative_path = part_path(name, self.worker);
+        self.files.push(Box::new(ReportFile { relative_path, table, empty_row: None, written: false }));
     }
 
     fn change_log<R: ReportRow>(
@@ -333,7 +423,7 @@ impl<R: ReportRow> TableView<R> {
     pub fn rows(&self) -> Vec<R> {
         let mut table = self.table.borrow_mut();
         table.settle();
-        table.rows.iter().flat_map(|(row, &(n, _))| std::iter::repeat_n(row, n.max(0) as usize)).cloned().collect()
+        table.rows.iter().flat_map(|(row, n)| std::iter::repeat_n(row, (*n).max(0) as usize)).cloned().collect()
     }
 }
 
