@@ -10,6 +10,7 @@ pub mod csv_out;
 pub mod quality;
 
 use std::cell::RefCell;
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 use std::hash::Hash;
 use std::io;
@@ -35,15 +36,23 @@ pub trait ReportRow: ExchangeData + Hash {
 /// encoded as its CSV line.
 ///
 /// Updates are gathered as they arrive and applied in one go when the table is
-/// read: sorted once, and merged with the rows. The rows are a sorted vector,
-/// not an ordered map: the first step's sorted updates become the rows as they
-/// are, without a second copy of every row while the map is built, and a
-/// per-entity report's part is written whole after every step anyway.
+/// read, sorted once. The rows are a sorted vector, not an ordered map: the
+/// first step's sorted updates become the rows as they are, without a second
+/// copy of every row while a map is built. A later step with few updates for
+/// the table's size changes counts in place and keeps its new rows in a small
+/// ordered map beside the vector, so a 1% file does not move every row of a
+/// per-entity report; the two are merged once the map or the rows that left
+/// grow past an eighth of the vector.
 struct Table<R> {
-    /// The rows in report order, each with how many times it occurs.
+    /// Rows in report order, each with how many times it occurs (0 for a row
+    /// that left since the vector was last rebuilt).
     rows: Vec<(R, isize)>,
     /// Each row's CSV line, by the row's index.
     lines: Vec<Box<[u8]>>,
+    /// Rows that arrived since then, none of them in `rows`.
+    recent: BTreeMap<R, (isize, Box<[u8]>)>,
+    /// How many of `rows` have a count of 0.
+    left: usize,
     /// Updates not applied yet.
     pending: Vec<(R, isize)>,
     /// Net changes since the change log last took them; `None` without a log.
@@ -56,6 +65,8 @@ impl<R: ReportRow> Table<R> {
         Table {
             rows: Vec::new(),
             lines: Vec::new(),
+            recent: BTreeMap::new(),
+            left: 0,
             pending: Vec::new(),
             log: log_changes.then(Vec::new),
             changed: false,
@@ -90,6 +101,68 @@ impl<R: ReportRow> Table<R> {
         if let Some(log) = &mut self.log {
             log.extend(updates.iter().cloned());
         }
+        if updates.len() * 16 > self.rows.len() {
+            self.fold_recent();
+            self.merge(updates);
+            return;
+        }
+        for (row, diff) in updates {
+            match self.rows.binary_search_by(|(kept, _)| kept.cmp(&row)) {
+                Ok(at) => {
+                    let n = &mut self.rows[at].1;
+                    let before = *n;
+                    *n += diff;
+                    match (before == 0, *n == 0) {
+                        (false, true) => self.left += 1,
+                        (true, false) => self.left -= 1,
+                        _ => {}
+                    }
+                }
+                Err(_) => match self.recent.entry(row) {
+                    Entry::Occupied(mut entry) => {
+                        entry.get_mut().0 += diff;
+                        if entry.get().0 == 0 {
+                            entry.remove();
+                        }
+                    }
+                    Entry::Vacant(entry) => {
+                        let line = render(|fields| entry.key().write(fields));
+                        entry.insert((diff, line));
+                    }
+                },
+            }
+        }
+        if (self.recent.len() + self.left) * 8 > self.rows.len() {
+            self.fold_recent();
+        }
+    }
+
+    /// Rebuilds the vector with the recent rows in it and the rows that left out.
+    fn fold_recent(&mut self) {
+        if self.recent.is_empty() && self.left == 0 {
+            return;
+        }
+        let capacity = self.rows.len() - self.left + self.recent.len();
+        let (mut rows, mut lines) = (Vec::with_capacity(capacity), Vec::with_capacity(capacity));
+        let kept = std::mem::take(&mut self.rows).into_iter().zip(std::mem::take(&mut self.lines));
+        let mut recent = std::mem::take(&mut self.recent).into_iter().peekable();
+        for ((row, n), line) in kept.filter(|((_, n), _)| *n != 0) {
+            while let Some((before, (m, line))) = recent.next_if(|(new, _)| *new < row) {
+                rows.push((before, m));
+                lines.push(line);
+            }
+            rows.push((row, n));
+            lines.push(line);
+        }
+        for (row, (n, line)) in recent {
+            rows.push((row, n));
+            lines.push(line);
+        }
+        (self.rows, self.lines, self.left) = (rows, lines, 0);
+    }
+
+    /// Merges sorted updates into the vector, which has no recent rows beside it.
+    fn merge(&mut self, updates: Vec<(R, isize)>) {
         let encode = |row: &R| render(|fields| row.write(fields));
         if self.rows.is_empty() {
             self.lines = updates.iter().map(|(row, _)| encode(row)).collect();
@@ -129,10 +202,26 @@ impl<R: ReportRow> Table<R> {
         self.log.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
+    /// Whether no row is present.
+    fn is_empty(&self) -> bool {
+        self.rows.len() == self.left && self.recent.is_empty()
+    }
+
+    /// Every row with its count and line, in report order.
+    fn entries(&self) -> impl Iterator<Item = (&R, isize, &[u8])> {
+        let mut kept = self.rows.iter().zip(&self.lines).map(|((row, n), line)| (row, *n, &line[..])).peekable();
+        let mut recent = self.recent.iter().map(|(row, (n, line))| (row, *n, &line[..])).peekable();
+        std::iter::from_fn(move || match (kept.peek(), recent.peek()) {
+            (Some(a), Some(b)) if b.0 < a.0 => recent.next(),
+            (Some(_), _) => kept.next(),
+            (None, _) => recent.next(),
+        })
+        .filter(|(_, n, _)| *n != 0)
+    }
+
     /// The encoded lines in report order, each as often as its row occurs.
     fn lines(&self) -> impl Iterator<Item = &[u8]> {
-        let counts = self.rows.iter().map(|(_, n)| *n);
-        counts.zip(&self.lines).flat_map(|(n, line)| std::iter::repeat_n(&line[..], n.max(0) as usize))
+        self.entries().flat_map(|(_, n, line)| std::iter::repeat_n(line, n.max(0) as usize))
     }
 }
 
@@ -205,7 +294,7 @@ impl<R: ReportRow> OutputFile for ReportFile<R> {
             return Ok(());
         }
         let mut csv = CsvOut::replace(&out_dir.join(&self.relative_path), R::HEADER)?;
-        if let Some(placeholder) = self.empty_row.as_ref().filter(|_| table.rows.is_empty()) {
+        if let Some(placeholder) = self.empty_row.as_ref().filter(|_| table.is_empty()) {
             let mut fields = csv.row();
             placeholder.write(&mut fields);
             fields.end()?;
@@ -272,7 +361,7 @@ impl<R: ReportRow> ChangeLog<R> {
         if let Some((row, table)) = &self.placeholder {
             let mut table = table.borrow_mut();
             table.settle();
-            let showing = table.rows.is_empty();
+            let showing = table.is_empty();
             if showing != self.showing_placeholder {
                 pending.push((row.clone(), if showing { 1 } else { -1 }));
                 self.showing_placeholder = showing;
@@ -423,7 +512,7 @@ impl<R: ReportRow> TableView<R> {
     pub fn rows(&self) -> Vec<R> {
         let mut table = self.table.borrow_mut();
         table.settle();
-        table.rows.iter().flat_map(|(row, n)| std::iter::repeat_n(row, (*n).max(0) as usize)).cloned().collect()
+        table.entries().flat_map(|(row, n, _)| std::iter::repeat_n(row, n.max(0) as usize)).cloned().collect()
     }
 }
 
@@ -464,4 +553,68 @@ pub fn rewind_change_logs(out_dir: &Path, lengths: Option<&BTreeMap<String, u64>
 /// Where worker `worker` writes its part of a per-entity report.
 pub fn part_path(name: &str, worker: usize) -> PathBuf {
     Path::new(name).join(format!("part-{worker:05}.csv"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Serialize};
+
+    use super::{csv_out::Fields, merge_changes, ReportRow, Table};
+
+    #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+    struct Row(u32, String);
+
+    impl ReportRow for Row {
+        const HEADER: &'static [&'static str] = &["n", "text"];
+        fn write(&self, fields: &mut Fields<'_>) {
+            fields.int(self.0).text(&self.1);
+        }
+    }
+
+    #[test]
+    fn a_table_shows_its_rows_in_order_through_large_and_small_steps() {
+        // Steps of every size against a table of a few hundred rows, so that
+        // updates go both through a whole merge and in place beside the vector.
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |bound: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % bound
+        };
+        let mut table: Table<Row> = Table::new(true);
+        let mut model: BTreeMap<Row, isize> = BTreeMap::new();
+        for step in 0..300 {
+            let size = [400, 1, 3, 10, 30][step % 5];
+            let mut expected_log: BTreeMap<Row, isize> = BTreeMap::new();
+            for _ in 0..size {
+                let row = Row(next(600) as u32, format!("t{}", next(3)));
+                let count = model.get(&row).copied().unwrap_or(0);
+                let diff = if count > 0 && next(2) == 0 { -1 } else { 1 };
+                *model.entry(row.clone()).or_default() += diff;
+                *expected_log.entry(row.clone()).or_default() += diff;
+                table.update(&row, diff);
+            }
+            model.retain(|_, n| *n != 0);
+            expected_log.retain(|_, n| *n != 0);
+            assert_eq!(table.take_log(), expected_log.into_iter().collect::<Vec<_>>(), "step {step}");
+            let expected: Vec<Vec<u8>> = model
+                .iter()
+                .flat_map(|(row, n)| std::iter::repeat_n(row, *n as usize))
+                .map(|row| format!("{},{}\n", row.0, row.1).into_bytes())
+                .collect();
+            let lines: Vec<Vec<u8>> = table.lines().map(<[u8]>::to_vec).collect();
+            assert_eq!(lines, expected, "step {step}");
+            assert_eq!(table.is_empty(), model.is_empty(), "step {step}");
+        }
+    }
+
+    #[test]
+    fn merged_changes_sum_a_row_in_both_lists() {
+        let a = [(1, 1), (3, -1), (5, 1)];
+        let b = [(2, 1), (3, 1), (6, -1)];
+        assert_eq!(merge_changes(&a, &b), vec![(&1, 1), (&2, 1), (&5, 1), (&6, -1)]);
+    }
 }
