@@ -22,7 +22,7 @@ use differential_dataflow::input::{Input, InputSession};
 use serde::{Deserialize, Serialize};
 use timely::dataflow::Scope;
 
-use crate::dataflow::{text_key, Coll, TextKey, Time};
+use crate::dataflow::{holds_own_text, text_key, Coll, TextKey, Time};
 use crate::formats::dimensions::DimensionKind;
 use crate::formats::{scan_file, FileKind};
 use crate::ingest::{judge, Tally};
@@ -299,8 +299,11 @@ impl DimensionInputs {
     /// The keys of a (key, value) pair of texts, their dictionary entries fed.
     fn pair(&mut self, key: &str, value: &str, sign: isize) -> (TextKey, TextKey) {
         let (k, v) = (text_key(key), text_key(value));
-        self.names.update((k, key.to_string()), sign);
-        self.names.update((v, value.to_string()), sign);
+        for (key, text) in [(k, key), (v, value)] {
+            if !holds_own_text(key) {
+                self.names.update((key, text.to_string()), sign);
+            }
+        }
         (k, v)
     }
 }

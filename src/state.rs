@@ -30,9 +30,10 @@ use crate::aggregate::FileFacts;
 use crate::sinks::csv_out::write_atomically;
 use crate::sinks::quality::QualityRow;
 
-/// The layout version of the manifest and the files it names (5: each name in a
-/// file's facts carries its count of files); a manifest of another version is refused.
-pub const MANIFEST_VERSION: u32 = 5;
+/// The layout version of the manifest and the files it names (6: decimal
+/// numbers are keys that hold their own text); a manifest of another version is
+/// refused.
+pub const MANIFEST_VERSION: u32 = 6;
 
 /// A 128-bit xxh3 hash of a file's bytes, written as 32 hex digits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -20,7 +20,7 @@ use std::ops::AddAssign;
 use foldhash::fast::RandomState;
 use serde::{Deserialize, Serialize};
 
-use crate::dataflow::{text_key, InteractionInputs, SalesInputs, TextKey};
+use crate::dataflow::{holds_own_text, text_key, InteractionInputs, SalesInputs, TextKey};
 use crate::records::{EventKind, OrderLine, Record};
 
 type Map<K, V> = HashMap<K, V, RandomState>;
@@ -129,13 +129,17 @@ impl Names {
     /// The key of `text`, remembering the text.
     fn remember(&mut self, text: &str) -> TextKey {
         let key = text_key(text);
-        self.0.entry(key).or_insert_with(|| (text.into(), 1));
+        if !holds_own_text(key) {
+            self.0.entry(key).or_insert_with(|| (text.into(), 1));
+        }
         key
     }
 
     /// Files `text` under `key`, which the caller knows is not here yet.
     fn insert_new(&mut self, key: TextKey, text: &str) {
-        self.0.insert(key, (text.into(), 1));
+        if !holds_own_text(key) {
+            self.0.insert(key, (text.into(), 1));
+        }
     }
 
     fn len(&self) -> usize {

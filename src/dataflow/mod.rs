@@ -48,20 +48,58 @@ pub type Coll<'s, D, R = isize> = VecCollection<'s, Time, D, R>;
 /// accumulated count.
 pub type Counted<'a, V> = [(&'a V, isize)];
 
-/// A text value by its 64-bit xxh3 hash; the empty text is 0.
+/// A text value as 64 bits: a decimal number below 2⁶³ (no sign, no leading
+/// zero) is the number itself with the top bit set; any other text is its
+/// 63-bit xxh3 hash; the empty text is 0.
 ///
+/// Identifiers in retail exports (users, products, customers, categories) are
+/// mostly such numbers, and a key that holds its own text needs no dictionary
+/// entry: no copy of the text per file, no arranged name, no join to show it.
 /// xxh3 is a fixed algorithm, so keys are the same in every process and every
-/// build. Two texts share a key with probability about n²/2⁶⁵ (10⁻⁶ at ten
-/// million distinct texts).
+/// build. Two other texts share a key with probability about n²/2⁶⁴ (10⁻⁵ at
+/// ten million distinct texts).
 pub type TextKey = u64;
+
+/// The top bit: set in the keys of decimal numbers (see [`TextKey`]).
+const NUMBER: TextKey = 1 << 63;
 
 /// The key of a text.
 pub fn text_key(text: &str) -> TextKey {
     if text.is_empty() {
-        0
+        EMPTY
+    } else if let Some(number) = decimal(text.as_bytes()) {
+        NUMBER | number
     } else {
-        xxhash_rust::xxh3::xxh3_64(text.as_bytes()).max(1)
+        (xxhash_rust::xxh3::xxh3_64(text.as_bytes()) & !NUMBER).max(1)
     }
+}
+
+/// The number `digits` spells when they are a decimal number below 2⁶³ written
+/// the one way `u64`'s `Display` writes it, so that the text comes back as it was.
+fn decimal(digits: &[u8]) -> Option<u64> {
+    if digits.len() > 19 || (digits.len() > 1 && digits[0] == b'0') {
+        return None;
+    }
+    let mut number: u64 = 0;
+    for &byte in digits {
+        let digit = byte.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        // At most 19 digits: below 10¹⁹, which fits in 64 bits.
+        number = number * 10 + u64::from(digit);
+    }
+    (number < NUMBER).then_some(number)
+}
+
+/// Whether `key` holds its own text, so that no dictionary has it.
+pub fn holds_own_text(key: TextKey) -> bool {
+    key & NUMBER != 0
+}
+
+/// The text of a key that holds its own text.
+pub fn own_text(key: TextKey) -> Option<String> {
+    holds_own_text(key).then(|| (key & !NUMBER).to_string())
 }
 
 /// The key of the empty text.
@@ -70,12 +108,15 @@ pub const EMPTY: TextKey = 0;
 /// Every text a report may show, by key, arranged once and shared by all reports.
 pub type Dictionary<'s> = Arranged<'s, TraceAgent<ValSpine<TextKey, String, Time, isize>>>;
 
-/// Replaces the key of each row by its text.
+/// Replaces the key of each row by its text: a number's from the key itself,
+/// any other from the dictionary.
 pub fn resolve<'s, V: ExchangeData>(
     rows: Coll<'s, (TextKey, V)>,
     dictionary: &Dictionary<'s>,
 ) -> Coll<'s, (String, V)> {
-    rows.join_core(dictionary.clone(), |_key, value, text: &String| Some((text.clone(), value.clone())))
+    let own = rows.clone().flat_map(|(key, value)| own_text(key).map(|text| (text, value)));
+    let named = rows.filter(|(key, _)| !holds_own_text(*key));
+    own.concat(named.join_core(dictionary.clone(), |_key, value, text: &String| Some((text.clone(), value.clone()))))
 }
 
 /// Replaces both keys of each row by their texts.
@@ -286,5 +327,31 @@ impl<T: Ord> PartialOrd for Desc<T> {
 impl<T: Ord> Ord for Desc<T> {
     fn cmp(&self, other: &Self) -> Ordering {
         other.0.cmp(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{holds_own_text, own_text, text_key, EMPTY};
+
+    #[test]
+    fn decimal_numbers_hold_their_own_text_and_other_texts_are_hashed() {
+        let numbers = ["0", "7", "42", "512345678", "2053013555631882655", "9223372036854775807"];
+        for text in numbers {
+            let key = text_key(text);
+            assert!(holds_own_text(key), "{text}");
+            assert_eq!(own_text(key).as_deref(), Some(text));
+        }
+        // Not written as `u64` writes them, or not below 2^63: hashed, so that
+        // no two texts share a number's key.
+        let others =
+            ["007", "00", "-5", "+5", "1.0", " 1", "1e3", "9223372036854775808", "18446744073709551616", "١٢", "a1"];
+        for text in others {
+            let key = text_key(text);
+            assert!(!holds_own_text(key) && key != EMPTY, "{text}");
+            assert_eq!(own_text(key), None);
+        }
+        assert_eq!(text_key(""), EMPTY);
+        assert_ne!(text_key("007"), text_key("7"));
     }
 }

@@ -7,6 +7,7 @@
 //! Broadcasting the few thousand names instead lets each row be resolved where
 //! it already is, with a hash lookup.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use differential_dataflow::{AsCollection, ExchangeData};
@@ -17,15 +18,24 @@ use timely::dataflow::operators::vec::Broadcast;
 use timely::dataflow::operators::Capability;
 use timely::dataflow::Stream;
 
-use super::{Coll, TextKey, Time};
+use super::{own_text, Coll, TextKey, Time};
 
 type Updates<D> = Vec<(D, Time, isize)>;
 
 /// Rows that arrived before the names of their time, with the capability to send them.
 type Waiting<D> = Vec<(Capability<Time>, Updates<D>)>;
 
-/// The texts of small-domain names by key, as an operator keeps them.
+/// The texts of small-domain names by key, as an operator keeps them; keys that
+/// hold their own text are not there (see [`text_of`]).
 pub type Texts = HashMap<TextKey, String, RandomState>;
+
+/// The text of `key`: its own, or the one `texts` keeps.
+pub fn text_of(texts: &Texts, key: TextKey) -> Option<Cow<'_, str>> {
+    match own_text(key) {
+        Some(text) => Some(Cow::Owned(text)),
+        None => texts.get(&key).map(|text| Cow::Borrowed(text.as_str())),
+    }
+}
 
 /// Files the names of one batch of [`SmallNames::stream`]. A key's text never
 /// changes, and the domain is small: a name is never forgotten.
@@ -83,8 +93,8 @@ impl<'s> SmallNames<'s> {
                         }
                         let mut session = output.session(&*capability);
                         for (((first, second), value), time, diff) in updates.drain(..) {
-                            if let (Some(first), Some(second)) = (texts.get(&first), texts.get(&second)) {
-                                session.give((((first.clone(), second.clone()), value), time, diff));
+                            if let (Some(first), Some(second)) = (text_of(&texts, first), text_of(&texts, second)) {
+                                session.give((((first.into_owned(), second.into_owned()), value), time, diff));
                             }
                         }
                         false

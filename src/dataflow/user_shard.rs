@@ -31,7 +31,7 @@ use timely::dataflow::operators::generic::Operator;
 use timely::dataflow::operators::vec::Partition;
 
 use super::by_time::ByTime;
-use super::small_names::{remember, Texts};
+use super::small_names::{remember, text_of, Texts};
 use super::{Coll, Desc, SmallNames, TextKey, Time, EMPTY};
 
 /// A user's preferred (code, brand) pair, its events, and the user's events
@@ -294,7 +294,7 @@ fn merge(counts: &[Count], updates: impl ExactSizeIterator<Item = ((u32, u32), i
 /// The user's preference: the (code, brand) with the most events, the smallest
 /// by text among ties, leaving out events with neither a code nor a brand.
 fn preference(counts: &[Count], numbering: &Numbering, texts: &Texts) -> Option<Preference> {
-    let text = |number: u32| texts.get(&numbering.key(number)).map_or("", String::as_str);
+    let text = |number: u32| text_of(texts, numbering.key(number)).unwrap_or_default();
     // Number 0 is the empty text.
     let shown = || counts.iter().filter(|(code, brand, _)| !(*code == 0 && *brand == 0));
     let total: i64 = shown().map(|(_, _, n)| n).sum();

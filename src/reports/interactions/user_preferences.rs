@@ -16,7 +16,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::dataflow::user_shard::Preference;
-use crate::dataflow::{Coll, Dictionary, SmallNames, TextKey};
+use crate::dataflow::{resolve, Coll, Dictionary, SmallNames, TextKey};
 use crate::sinks::csv_out::Fields;
 use crate::sinks::{Outputs, ReportRow};
 
@@ -28,12 +28,10 @@ pub fn build<'s>(
     small_names: &SmallNames<'s>,
     out: &mut Outputs,
 ) {
-    // Arranged by user for the user's text to join in; the preferences are
-    // already on their user's worker, so this moves nothing.
-    let preferences = preferences.arrange_by_key();
-    let preferences = preferences.join_core(names.clone(), |_user, &(code, brand, n, total), user_id: &String| {
-        Some(((code, brand), (user_id.clone(), n, total)))
-    });
+    // The preferences are already on their user's worker: looking the user's
+    // text up by user moves nothing.
+    let preferences =
+        resolve(preferences, names).map(|(user_id, (code, brand, n, total))| ((code, brand), (user_id, n, total)));
     let rows =
         small_names.resolve_pair(preferences).map(|((category_code, brand), (user_id, interactions, user_total))| {
             UserPreferenceRow { user_id, category_code, brand, interactions, user_total }
