@@ -34,3 +34,15 @@ pub mod reports;
 pub mod sinks;
 pub mod sources;
 pub mod state;
+
+/// A fixed pseudo-random sequence for unit tests (xorshift64): each call gives a
+/// number below its `bound`, the same ones in every run.
+#[cfg(test)]
+pub(crate) fn test_sequence(mut seed: u64) -> impl FnMut(u64) -> u64 {
+    move |bound: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % bound
+    }
+}

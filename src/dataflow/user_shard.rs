@@ -479,13 +479,7 @@ mod tests {
 
     /// A fixed pseudo-random sequence: `next(bound)` is below `bound`.
     fn sequence() -> impl FnMut(u64) -> u64 {
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        move |bound: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % bound
-        }
+        crate::test_sequence(0x9e37_79b9_7f4a_7c15)
     }
 
     /// The values with a count at least the k-th largest, best first.

@@ -303,13 +303,8 @@ mod tests {
     #[test]
     fn rows_match_the_csv_crate_on_random_input() {
         let alphabet = b"ab,,\"\n\n\r ";
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move |bound: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % bound as u64) as usize
-        };
+        let mut random = crate::test_sequence(0x2545_f491_4f6c_dd1d);
+        let mut next = move |bound: usize| random(bound as u64) as usize;
         for case in 0..3000 {
             let len = next(40);
             let data: Vec<u8> = (0..len).map(|_| alphabet[next(alphabet.len())]).collect();

@@ -596,13 +596,7 @@ mod tests {
     fn a_table_shows_its_rows_in_order_through_large_and_small_steps() {
         // Steps of every size against a table of a few hundred rows, so that
         // updates go both through a whole merge and in place beside the vector.
-        let mut seed = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move |bound: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % bound
-        };
+        let mut next = crate::test_sequence(0x2545_f491_4f6c_dd1d);
         let mut table: Table<Row> = Table::new(true);
         let mut model: BTreeMap<Row, isize> = BTreeMap::new();
         for step in 0..300 {
