@@ -361,6 +361,47 @@ fn fixtures_match_reference_at_every_worker_count_and_epoch_plan() {
     );
 }
 
+/// Files whose every text is a decimal number, which cartflow keys by the number
+/// itself with no dictionary entry: two such files in one epoch must both count,
+/// and numbers with leading zeros, signs or 20 digits must stay apart from the
+/// numbers they resemble.
+#[test]
+fn numeric_texts_match_reference_at_every_worker_count_and_epoch_plan() {
+    let data = tempfile::tempdir().unwrap();
+    let a = format!(
+        "{HEADER}\
+2019-10-01 00:00:07 UTC,7,100,1,300,42,10.00,9,500
+2019-10-01 00:05:00 UTC,7,101,1,300,42,12.00,10,501
+2019-10-01 00:06:00 UTC,8,100,2,301,43,9.50,10,501
+2019-10-01 01:00:00 UTC,7,102,2,301,43,1.00,11,502
+"
+    );
+    let b = format!(
+        "{HEADER}\
+2019-10-02 00:00:07 UTC,7,100,1,300,42,10.00,12,503
+2019-10-02 00:05:00 UTC,8,103,3,302,44,3.00,9,504
+2019-10-02 00:06:00 UTC,7,103,3,302,44,3.00,13,505
+"
+    );
+    let c = format!(
+        "{HEADER}\
+2019-10-03 00:00:00 UTC,7,104,01,0300,042,5.00,009,0500
+2019-10-03 00:01:00 UTC,7,104,+1,-300,42.0,5.00,9,500
+2019-10-03 00:02:00 UTC,7,105,18446744073709551616,9223372036854775808,9223372036854775807,5.00,0,0
+"
+    );
+    let files = vec![write(data.path(), "a.csv", &a), write(data.path(), "b.csv", &b), write(data.path(), "c.csv", &c)];
+    let want = expected(&files, Params::default(), DEFAULT_MAX_REJECT_RATE);
+    let (results, _) = load(&files, DEFAULT_MAX_REJECT_RATE);
+    assert!(results.iter().all(|r| r.rejected == 0 && !r.refused), "{results:?}");
+    run_matrix(
+        data.path(),
+        &want,
+        &[&["-w", "1"], &["-w", "2"], &["-w", "3"], &["-w", "1", "--epoch-per-file"]],
+        "numeric texts",
+    );
+}
+
 #[test]
 fn fixtures_honour_top_and_per_group() {
     let data = tempfile::tempdir().unwrap();

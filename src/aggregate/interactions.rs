@@ -101,8 +101,10 @@ impl InteractionFacts {
         }
     }
 
+    /// Whether no event was added: every event has a user. (Not whether any name
+    /// was kept: a file whose every text is a number keeps none.)
     pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
+        self.user.is_empty()
     }
 
     /// Feeds the facts keyed by session and by (user, code, brand) now, with
