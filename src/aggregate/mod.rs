@@ -146,10 +146,6 @@ impl Names {
         self.0.len()
     }
 
-    fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
     /// Adds another file's names into these; a key's text is the same in both.
     fn absorb(&mut self, mut theirs: Names) {
         if theirs.0.len() > self.0.len() {
