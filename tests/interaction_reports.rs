@@ -345,17 +345,22 @@ fn run_matrix(input: &Path, want: &BTreeMap<String, String>, settings: &[&[&str]
     }
 }
 
+/// Checks that `files` (all in `dir`) hold good rows only, then runs the
+/// program over `dir` with each setting against the reference.
+fn good_rows_match_reference(dir: &Path, files: &[PathBuf], settings: &[&[&str]], label: &str) {
+    let want = expected(files, Params::default(), DEFAULT_MAX_REJECT_RATE);
+    let (results, _) = load(files, DEFAULT_MAX_REJECT_RATE);
+    assert!(results.iter().all(|r| r.rejected == 0 && !r.refused), "{label}: {results:?}");
+    run_matrix(dir, &want, settings, label);
+}
+
 #[test]
 fn fixtures_match_reference_at_every_worker_count_and_epoch_plan() {
     let data = tempfile::tempdir().unwrap();
     let files = write_fixtures(data.path());
-    let want = expected(&files, Params::default(), DEFAULT_MAX_REJECT_RATE);
-    // Sanity: the fixtures are all good rows.
-    let (results, _) = load(&files, DEFAULT_MAX_REJECT_RATE);
-    assert!(results.iter().all(|r| r.rejected == 0 && !r.refused), "{results:?}");
-    run_matrix(
+    good_rows_match_reference(
         data.path(),
-        &want,
+        &files,
         &[&["-w", "1"], &["-w", "2"], &["-w", "4"], &["-w", "1", "--epoch-per-file"], &["-w", "3", "--epoch-per-file"]],
         "fixtures",
     );
@@ -391,15 +396,8 @@ fn numeric_texts_match_reference_at_every_worker_count_and_epoch_plan() {
 "
     );
     let files = vec![write(data.path(), "a.csv", &a), write(data.path(), "b.csv", &b), write(data.path(), "c.csv", &c)];
-    let want = expected(&files, Params::default(), DEFAULT_MAX_REJECT_RATE);
-    let (results, _) = load(&files, DEFAULT_MAX_REJECT_RATE);
-    assert!(results.iter().all(|r| r.rejected == 0 && !r.refused), "{results:?}");
-    run_matrix(
-        data.path(),
-        &want,
-        &[&["-w", "1"], &["-w", "2"], &["-w", "3"], &["-w", "1", "--epoch-per-file"]],
-        "numeric texts",
-    );
+    let settings: &[&[&str]] = &[&["-w", "1"], &["-w", "2"], &["-w", "3"], &["-w", "1", "--epoch-per-file"]];
+    good_rows_match_reference(data.path(), &files, settings, "numeric texts");
 }
 
 #[test]
