@@ -236,19 +236,15 @@ fn merge_changes<'a, R: Ord>(a: &'a [(R, isize)], b: &'a [(R, isize)]) -> Vec<(&
                 (i, j) = (i + 1, j + 1);
                 (&x.0, x.1 + y.1)
             }
-            (Some(x), Some(y)) if x.0 > y.0 => {
-                j += 1;
-                (&y.0, y.1)
-            }
-            (None, Some(y)) => {
-                j += 1;
-                (&y.0, y.1)
-            }
-            (Some(x), _) => {
+            (Some(x), y) if y.is_none_or(|y| x.0 < y.0) => {
                 i += 1;
                 (&x.0, x.1)
             }
-            (None, None) => unreachable!("one list has rows left"),
+            (_, Some(y)) => {
+                j += 1;
+                (&y.0, y.1)
+            }
+            _ => unreachable!("one list has rows left"),
         };
         if diff != 0 {
             merged.push((row, diff));
@@ -343,14 +339,13 @@ impl<R: ReportRow> ChangeLog<R> {
 
 impl<R: ReportRow> OutputFile for ChangeLog<R> {
     fn write(&mut self, out_dir: &Path, epoch: Option<u64>) -> io::Result<()> {
-        let (own, others) = match &self.source {
+        let (own, mut others) = match &self.source {
             ChangeSource::Table(table) => {
                 let pending = table.borrow_mut().take_log();
                 return self.write_gathered(out_dir, epoch, pending);
             }
             ChangeSource::Parts { own, others } => (Rc::clone(own), std::mem::take(&mut *others.borrow_mut())),
         };
-        let mut others = others;
         consolidate_rows(&mut others);
         let mut own = own.borrow_mut();
         own.settle_showing(|changes| self.append(out_dir, epoch, &merge_changes(changes, &others)))
