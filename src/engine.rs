@@ -270,7 +270,7 @@ fn run_worker(
         let (dimensions_in, dimensions) = DimensionInputs::new(scope);
         let (mut quality_in, quality) = scope.new_collection::<QualityRow, isize>();
         quality_in.advance_to(1);
-        let mut outputs = Outputs::new(index, peers, probe.clone());
+        let mut outputs = Outputs::new(index, probe.clone());
         build_reports(set, &interactions, &sales, &dimensions, &job.params, &mut outputs);
         // Dimension files are read afresh at every start, so their rows stay out of the checkpoint.
         let quality_table = outputs.table("_quality", quality.clone().concat(dimensions.quality.clone()));

@@ -2,10 +2,9 @@
 //!
 //! Each report's rows arrive as differential updates; a [`Table`] keeps the
 //! current rows in report order, and after every epoch the tables that changed
-//! are written out. Small reports are gathered to one worker, their writer, and
-//! written once; per-entity reports stay where their keys live and each worker
-//! writes its part. Every report also has a change log, written by the
-//! report's writer. Writers are dealt out to the workers in turn.
+//! are written out. Small reports are gathered to worker 0 and written once;
+//! per-entity reports stay where their keys live and each worker writes its part.
+//! Every report also has a change log, written by worker 0.
 
 pub mod csv_out;
 pub mod quality;
@@ -324,10 +323,10 @@ struct ChangeLog<R> {
 enum ChangeSource<R> {
     /// A gathered report's own table, which keeps its net changes.
     Table(Rc<RefCell<Table<R>>>),
-    /// A per-entity report: the writer's own part, which shows its changes as it
+    /// A per-entity report: worker 0's own part, which shows its changes as it
     /// takes them in, and the rows of every other worker's part, gathered to
-    /// the writer as they arrive. The writer's rows are not gathered again: at
-    /// one worker that would be a second copy of every row of the report.
+    /// worker 0 as they arrive. Worker 0's rows are not gathered again: at one
+    /// worker that would be a second copy of every row of the report.
     Parts { own: Rc<RefCell<Table<R>>>, others: Rc<RefCell<Vec<(R, isize)>>> },
 }
 
@@ -397,46 +396,30 @@ impl<R: ReportRow> ChangeLog<R> {
 
 /// The reports one worker has registered, and the probe that says when they are
 /// up to date.
-///
-/// Each report (with its change log) is written by one worker, dealt out in
-/// turn as the reports are registered, which is in the same order on every
-/// worker: writing after an epoch is shared instead of all falling to worker 0.
 pub struct Outputs {
     worker: usize,
-    peers: usize,
-    /// How many reports have been dealt a writer.
-    dealt: usize,
     probe: ProbeHandle<Time>,
     files: Vec<Box<dyn OutputFile>>,
 }
 
 impl Outputs {
-    pub fn new(worker: usize, peers: usize, probe: ProbeHandle<Time>) -> Self {
-        Outputs { worker, peers, dealt: 0, probe, files: Vec::new() }
+    pub fn new(worker: usize, probe: ProbeHandle<Time>) -> Self {
+        Outputs { worker, probe, files: Vec::new() }
     }
 
-    /// The worker that writes the next report.
-    fn next_writer(&mut self) -> usize {
-        self.dealt += 1;
-        (self.dealt - 1) % self.peers
-    }
-
-    /// A report written as one file, `OUT/<name>.csv`, with its change log.
+    /// A report written as one file, `OUT/<name>.csv`, by worker 0, with its change log.
     pub fn report<'s, R: ReportRow>(&mut self, name: &str, rows: Coll<'s, R>) {
-        let writer = self.next_writer();
-        self.gathered(name, rows, None, true, writer);
+        self.gathered(name, rows, None, true);
     }
 
     /// A one-row report: `empty` is shown until there is input.
     pub fn single_row<'s, R: ReportRow>(&mut self, name: &str, rows: Coll<'s, R>, empty: R) {
-        let writer = self.next_writer();
-        self.gathered(name, rows, Some(empty), true, writer);
+        self.gathered(name, rows, Some(empty), true);
     }
 
-    /// A table written like a report but without a change log (`_quality.csv`),
-    /// by worker 0, which alone can read it whole.
+    /// A table written like a report but without a change log (`_quality.csv`).
     pub fn table<'s, R: ReportRow>(&mut self, name: &str, rows: Coll<'s, R>) -> TableView<R> {
-        self.gathered(name, rows, None, false, 0)
+        self.gathered(name, rows, None, false)
     }
 
     fn gathered<'s, R: ReportRow>(
@@ -445,13 +428,12 @@ impl Outputs {
         rows: Coll<'s, R>,
         empty_row: Option<R>,
         log_changes: bool,
-        writer: usize,
     ) -> TableView<R> {
-        let rows = rows.inner.exchange(move |_| writer as u64).as_collection();
+        let rows = rows.inner.exchange(|_| 0).as_collection();
         let table = Rc::new(RefCell::new(Table::new(log_changes)));
         let sink = Rc::clone(&table);
         rows.inspect(move |(row, _time, diff)| sink.borrow_mut().update(row, *diff)).probe_with(&self.probe);
-        if self.worker == writer {
+        if self.worker == 0 {
             let relative_path = PathBuf::from(format!("{name}.csv"));
             if log_changes {
                 let placeholder = empty_row.clone().map(|row| (row, Rc::clone(&table)));
@@ -468,11 +450,10 @@ impl Outputs {
     }
 
     /// A per-entity report: each worker writes the rows it holds as
-    /// `OUT/<name>/part-NNNNN.csv`; their union is the report. The one change
-    /// log is written by the report's writer, which reads its own changes from
-    /// its part's table and gathers the other workers'.
+    /// `OUT/<name>/part-NNNNN.csv`; their union is the report. The other
+    /// workers' changes are gathered to worker 0 for the one change log, which
+    /// reads worker 0's own from its part's table.
     pub fn per_entity<'s, R: ReportRow>(&mut self, name: &str, rows: Coll<'s, R>) {
-        let writer = self.next_writer();
         let table = Rc::new(RefCell::new(Table::new(false)));
         let sink = Rc::clone(&table);
         rows.clone().inspect(move |(row, _time, diff)| sink.borrow_mut().update(row, *diff)).probe_with(&self.probe);
@@ -481,12 +462,12 @@ impl Outputs {
         let changes = Rc::clone(&others);
         let worker = self.worker;
         rows.inner
-            .filter(move |_| worker != writer)
-            .exchange(move |_| writer as u64)
+            .filter(move |_| worker != 0)
+            .exchange(|_| 0)
             .as_collection()
             .inspect(move |(row, _time, diff)| changes.borrow_mut().push((row.clone(), *diff)))
             .probe_with(&self.probe);
-        if self.worker == writer {
+        if self.worker == 0 {
             // Before the part is written: the log sees the changes as the table takes them in.
             self.change_log(name, ChangeSource::Parts { own: Rc::clone(&table), others }, None);
         }
