@@ -27,7 +27,7 @@ use crate::dataflow::{
     FactTrace, InteractionInputs, InteractionSnapshot, InteractionTraces, SalesInputs, SalesSnapshot, SalesTraces, Time,
 };
 use crate::dimensions::{DimensionInputs, DimensionSources, DimensionWatch, Tables};
-use crate::epochs::{CheckpointPolicy, EpochPlan, Planner, Retraction, Schedule, Split, Step};
+use crate::epochs::{CheckpointPolicy, EpochPlan, Planner, Retraction, Schedule, Step};
 use crate::formats::custom::CustomLayout;
 use crate::formats::Reject;
 use crate::formats::{FileKind, Format};
@@ -36,7 +36,7 @@ use crate::reports::{build_reports, ReportParams, ReportSet, PER_ENTITY_REPORTS}
 use crate::sinks::csv_out::write_atomically;
 use crate::sinks::quality::{remove_rejects, write_epoch, write_rejects, EpochRecord, QualityRow};
 use crate::sinks::{change_log_lengths, rewind_change_logs, Outputs};
-use crate::sources::InputFile;
+use crate::sources::{InputFile, Split};
 use crate::state::{read_binary, write_binary, CheckpointRef, FileContribution, Manifest, StateDir};
 
 /// Everything a run needs, decided before any worker starts.

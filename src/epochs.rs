@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::dimensions::{DimensionWatch, Tables};
 use crate::sinks::quality::Duplicate;
-use crate::sources::{examine, examine_all, list_dir, InputFile};
+use crate::sources::{examine, examine_all, list_dir, InputFile, Split};
 use crate::state::{AppliedFile, ContentHash, Manifest};
 
 /// One step of a job; each takes one tick of the dataflow's clock.
@@ -157,14 +157,6 @@ pub struct Planner {
     stop: &'static AtomicBool,
 }
 
-/// How large plain files are shared between workers: files over `bytes` are
-/// read in up to `workers` ranges.
-#[derive(Clone, Copy, Debug)]
-pub struct Split {
-    pub bytes: u64,
-    pub workers: usize,
-}
-
 impl Planner {
     // Each argument is one independent setting of the job, named at the call site.
     #[allow(clippy::too_many_arguments)]
@@ -270,7 +262,7 @@ impl Planner {
             Schedule::Batch(groups) => {
                 let Some(mut group) = groups.get(self.next_batch).cloned() else { return Ok(None) };
                 self.next_batch += 1;
-                examine_all(&mut group, self.split.bytes, self.split.workers)?;
+                examine_all(&mut group, self.split)?;
                 for file in group {
                     self.consider(file, &mut plan);
                 }
@@ -298,18 +290,20 @@ impl Planner {
                 // Forget files that went away before they settled.
                 let present: std::collections::HashSet<&Path> = listed.iter().map(|f| f.path.as_path()).collect();
                 self.observed.retain(|path, _| present.contains(path.as_path()));
-                for mut file in listed {
-                    if self.is_settled(&file, &options) {
-                        if let Err(e) = examine(&mut file, self.split.bytes, self.split.workers) {
-                            if file.path.exists() {
-                                let message = format!("input {}: cannot read it: {e}; retrying", file.path.display());
-                                self.warn_once(&file.path, message);
-                            }
-                            continue;
+                let settled: Vec<InputFile> =
+                    listed.into_iter().filter(|file| self.is_settled(file, &options)).collect();
+                let count = settled.len();
+                for mut file in settled {
+                    let ranges = self.split.ranges(file.size, count);
+                    if let Err(e) = examine(&mut file, ranges) {
+                        if file.path.exists() {
+                            let message = format!("input {}: cannot read it: {e}; retrying", file.path.display());
+                            self.warn_once(&file.path, message);
                         }
-                        self.warned.remove(&file.path);
-                        self.consider(file, &mut plan);
+                        continue;
                     }
+                    self.warned.remove(&file.path);
+                    self.consider(file, &mut plan);
                 }
                 if plan.is_empty() {
                     return Ok(None);

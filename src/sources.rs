@@ -104,18 +104,45 @@ pub fn list_dir(dir: &Path) -> Result<Vec<InputFile>> {
     Ok(found)
 }
 
-/// Content hashes of every file, computed on all cores; plain files larger than
-/// `split_bytes` also get their ranges (see [`examine`]).
-pub fn examine_all(files: &mut [InputFile], split_bytes: u64, parts: usize) -> Result<()> {
+/// How plain files are shared between workers.
+#[derive(Clone, Copy, Debug)]
+pub struct Split {
+    /// Files over this many bytes are read in ranges of about this size.
+    pub bytes: u64,
+    pub workers: usize,
+}
+
+impl Split {
+    /// How many ranges a plain file of `size` bytes is read in, in an epoch of
+    /// `files` files: ranges of about `bytes` each and, when the epoch has fewer
+    /// files than workers, enough ranges of at least `bytes / 64` (1 MiB by
+    /// default) that no worker sits idle; never more than one range per worker.
+    ///
+    /// Below `bytes / 64` a range's fixed costs (agreeing on the file's counts,
+    /// a rejects part) outweigh reading in parallel, and tying the floor to
+    /// `bytes` keeps a large `--split-bytes` the way to read every file whole.
+    pub fn ranges(&self, size: u64, files: usize) -> u64 {
+        let workers = self.workers.max(1) as u64;
+        let by_size = size.div_ceil(self.bytes);
+        let smallest_shared = (self.bytes / 64).max(1);
+        let by_share = workers.div_ceil(files.max(1) as u64).min(size / smallest_shared);
+        by_size.max(by_share).clamp(1, workers)
+    }
+}
+
+/// Content hashes of every file of an epoch, computed on all cores; plain files
+/// also get their ranges (see [`Split::ranges`] and [`examine`]).
+pub fn examine_all(files: &mut [InputFile], split: Split) -> Result<()> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(files.len().max(1));
     let chunk = files.len().div_ceil(threads).max(1);
+    let count = files.len();
     std::thread::scope(|scope| -> Result<()> {
         let handles: Vec<_> = files
             .chunks_mut(chunk)
             .map(|files| {
                 scope.spawn(move || -> Result<()> {
                     files.iter_mut().try_for_each(|file| {
-                        examine(file, split_bytes, parts)
+                        examine(file, split.ranges(file.size, count))
                             .with_context(|| format!("input {}: cannot read it", file.path.display()))
                     })
                 })
@@ -126,14 +153,12 @@ pub fn examine_all(files: &mut [InputFile], split_bytes: u64, parts: usize) -> R
 }
 
 /// Hashes a file's bytes as stored (compressed files by their bytes) into
-/// `file.hash`. A plain file larger than `split_bytes` is also cut into up to
-/// `parts` ranges of about equal size, each starting at a record boundary: a
+/// `file.hash`. A plain file is also cut into `ranges` ranges of about equal
+/// size, each starting at a record boundary: a
 /// line feed outside quotes (an even number of `"` so far, as RFC 4180 quoting
 /// makes it), so that a multi-line quoted field is never cut.
-pub fn examine(file: &mut InputFile, split_bytes: u64, parts: usize) -> io::Result<()> {
-    let compressed = crate::formats::is_compressed(&file.path);
-    let parts =
-        if compressed || file.size <= split_bytes { 1 } else { file.size.div_ceil(split_bytes).min(parts as u64) };
+pub fn examine(file: &mut InputFile, ranges: u64) -> io::Result<()> {
+    let parts = if crate::formats::is_compressed(&file.path) { 1 } else { ranges.max(1) };
     // The nominal cut points, nearest last; each moves forward to the next record boundary.
     let mut cuts: Vec<u64> = (1..parts).map(|k| file.size * k / parts).collect();
     cuts.reverse();
@@ -178,4 +203,31 @@ pub fn examine(file: &mut InputFile, split_bytes: u64, parts: usize) -> io::Resu
         Vec::new()
     };
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Split;
+
+    #[test]
+    fn few_files_are_cut_so_that_every_worker_reads() {
+        const MIB: u64 = 1 << 20;
+        let split = Split { bytes: 64 * MIB, workers: 2 };
+        // A 1% file alone in its epoch: both workers read half.
+        assert_eq!(split.ranges(7 * MIB, 1), 2);
+        // As many files as workers: each read whole.
+        assert_eq!(split.ranges(7 * MIB, 2), 1);
+        // Under a 64th of --split-bytes: not worth a range.
+        assert_eq!(split.ranges(MIB - 1, 1), 1);
+        // Large files by size, never more ranges than workers.
+        assert_eq!(split.ranges(200 * MIB, 8), 2);
+        assert_eq!(split.ranges(0, 1), 1);
+        let four = Split { bytes: 64 * MIB, workers: 4 };
+        assert_eq!(four.ranges(3 * MIB, 1), 3);
+        assert_eq!(four.ranges(100 * MIB, 3), 2);
+        assert_eq!(four.ranges(300 * MIB, 1), 4);
+        // A large --split-bytes still reads every file whole.
+        let whole = Split { bytes: 1 << 40, workers: 4 };
+        assert_eq!(whole.ranges(100 * MIB, 1), 1);
+    }
 }

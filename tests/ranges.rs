@@ -117,6 +117,24 @@ fn ranges_give_the_same_outputs_as_whole_files() {
 }
 
 #[test]
+fn an_epoch_of_one_small_file_is_shared_by_the_workers() {
+    // Below --split-bytes, but over a 64th of it: with one file in the epoch,
+    // each of three workers reads a range of it.
+    let root = tempfile::tempdir().unwrap();
+    let input = root.path().join("in");
+    fs::create_dir_all(&input).unwrap();
+    let file = awkward_file(3_000, 97);
+    let split_bytes = (file.len() as u64 * 64 / 4).to_string();
+    assert!(file.len() as u64 * 64 / 4 > file.len() as u64);
+    fs::write(input.join("awkward.csv"), file).unwrap();
+    let whole = root.path().join("whole");
+    run(&input, &whole, &["-w", "1"]);
+    let shared = root.path().join("shared");
+    run(&input, &shared, &["-w", "3", "--split-bytes", &split_bytes]);
+    compare(&whole, &shared, &format!("one file, --split-bytes {split_bytes} -w 3"));
+}
+
+#[test]
 fn the_reject_rate_judges_the_whole_file_across_ranges() {
     let root = tempfile::tempdir().unwrap();
     let input = root.path().join("in");
