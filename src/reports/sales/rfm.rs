@@ -20,95 +20,146 @@
 //! ```
 //!
 //! Scores are ranks among all customers, and recency moves with the latest
-//! date, so any new order can change every row: one group ranks them all.
-//! That costs a sort of the customers per epoch. The group's output is kept
-//! small and fixed-size (the customer's key, not its text), because `reduce`
-//! compares the whole new output with the old one every time; the dictionary
-//! join then adds the text to the rows that changed only.
+//! date, so any new order can change every row: one operator, on worker 0,
+//! holds every customer in customer_id order and ranks them all after each
+//! epoch (three sorts of integers), then sends only the rows that changed.
+//! `reduce` would do the same sorts but also re-read the whole group and
+//! compare its whole new output with the old one every epoch.
+
+use std::collections::btree_map::Entry;
+use std::collections::BTreeMap;
 
 use differential_dataflow::{AsCollection, Hashable};
 use serde::{Deserialize, Serialize};
+use timely::dataflow::channels::pact::Exchange as ExchangePact;
+use timely::dataflow::operators::generic::Operator;
 use timely::dataflow::operators::Exchange;
 
 use super::SalesViews;
-use crate::dataflow::{resolve, Counted, Day, Dictionary, Sales, TextKey};
+use crate::dataflow::by_time::ByTime;
+use crate::dataflow::{resolve, Coll, Counted, Day, Dictionary, Sales, Time};
 use crate::sinks::csv_out::Fields;
 use crate::sinks::{Outputs, ReportRow};
 
 pub fn build<'s>(facts: &Sales<'s>, views: &SalesViews<'s>, names: &Dictionary<'s>, out: &mut Outputs) {
-    let customers = views
-        .customers
-        .clone()
-        .join(views.customer_days.clone())
-        .map(|(key, (t, (_first, last)))| (key, (key, last, t.orders, t.revenue_cents)));
-    let customers = resolve(customers, names).map(|(customer_id, (key, last_order, frequency, monetary_cents))| {
-        ((), Scored::Customer { customer_id, key, last_order, frequency, monetary_cents })
+    let customers = views.customers.clone().join(views.customer_days.clone()).map(|(key, (t, (_first, last)))| {
+        (key, Figures { last_order: last, frequency: t.orders, monetary_cents: t.revenue_cents })
     });
-    let latest = facts.day.clone().map(|day| ((), day)).reduce(|(), days: &Counted<Day>, output| {
+    let customers = resolve(customers, names);
+    let reference = facts.day.clone().map(|day| ((), day)).reduce(|(), days: &Counted<Day>, output| {
         if let Some((last, _)) = days.iter().rfind(|(_, n)| *n > 0) {
-            output.push((Scored::Reference(**last + 1), 1isize));
+            output.push((**last + 1, 1isize));
         }
     });
-    let scores = latest
-        .concat(customers)
-        .reduce(|(), inputs: &Counted<Scored>, output| {
-            // The reference day sorts first.
-            let Some((Scored::Reference(reference), _)) = inputs.iter().find(|(_, n)| *n > 0) else { return };
-            let reference = *reference;
-            let customers: Vec<&Scored> = inputs.iter().filter(|(_, n)| *n > 0).map(|(s, _)| *s).skip(1).collect();
-            output.extend(score(&customers, reference).into_iter().map(|row| (row, 1isize)));
-        })
-        .map(|((), row)| (row.key, row));
-    let rows = resolve(scores, names).map(|(customer_id, row)| RfmRow {
-        customer_id,
-        recency_days: row.recency_days,
-        frequency: row.frequency,
-        monetary_cents: row.monetary_cents,
-        scores: row.scores,
-    });
+    let rows = ranked(customers, reference.map(|((), day)| day));
     // Spread the rows over the workers by customer, for the per-entity parts.
     let rows = rows.inner.exchange(|(row, _, _): &(RfmRow, _, _)| row.customer_id.hashed()).as_collection();
     out.per_entity("rfm", rows);
 }
 
-/// What the ranking group sees.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-enum Scored {
-    /// The day after the latest order line.
-    Reference(Day),
-    Customer {
-        customer_id: String,
-        key: TextKey,
-        last_order: Day,
-        frequency: i64,
-        monetary_cents: i64,
-    },
-}
-
-/// One customer's scores, by the customer's key.
+/// What a customer's scores are computed from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-struct Score {
-    key: TextKey,
-    recency_days: i64,
+struct Figures {
+    last_order: Day,
     frequency: i64,
     monetary_cents: i64,
-    /// r, f, m.
-    scores: [u8; 3],
 }
 
-/// Scores the customers (given in customer_id order) against the reference day.
-fn score(customers: &[&Scored], reference: Day) -> Vec<Score> {
-    let mut rows: Vec<Score> = customers
-        .iter()
-        .filter_map(|s| match s {
-            Scored::Customer { key, last_order, frequency, monetary_cents, .. } => Some(Score {
-                key: *key,
-                recency_days: i64::from(reference - last_order),
-                frequency: *frequency,
-                monetary_cents: *monetary_cents,
-                scores: [0; 3],
-            }),
-            Scored::Reference(_) => None,
+/// Every customer's row, scored against the reference day, as a collection
+/// that changes only where a row does. Runs on worker 0, which sees all.
+fn ranked<'s>(customers: Coll<'s, (String, Figures)>, reference: Coll<'s, Day>) -> Coll<'s, RfmRow> {
+    type Changes = (Vec<((String, Figures), isize)>, Vec<(Day, isize)>);
+    let stream = customers.inner.binary_frontier(
+        reference.inner,
+        ExchangePact::new(|_: &((String, Figures), Time, isize)| 0u64),
+        ExchangePact::new(|_: &(Day, Time, isize)| 0u64),
+        "RankCustomers",
+        |_capability, _info| {
+            let mut pending: ByTime<Changes> = ByTime::default();
+            // Counts, so that a customer's old figures and new ones may arrive in either order.
+            let mut held: BTreeMap<(String, Figures), isize> = BTreeMap::new();
+            let mut days: BTreeMap<Day, isize> = BTreeMap::new();
+            // The rows sent so far, in customer_id order.
+            let mut shown: Vec<RfmRow> = Vec::new();
+            move |(customers, customers_frontier), (reference, reference_frontier), output| {
+                customers.for_each(|capability, batch| {
+                    for (row, time, diff) in batch.drain(..) {
+                        let changes = pending.buffer(time, || capability.delayed(&time, output.output_index()));
+                        changes.0.push((row, diff));
+                    }
+                });
+                reference.for_each(|capability, batch| {
+                    for (day, time, diff) in batch.drain(..) {
+                        let changes = pending.buffer(time, || capability.delayed(&time, output.output_index()));
+                        changes.1.push((day, diff));
+                    }
+                });
+                let open = |time: &Time| customers_frontier.less_equal(time) || reference_frontier.less_equal(time);
+                while let Some((time, capability, (customer_changes, day_changes))) = pending.next_complete(open) {
+                    for (row, diff) in customer_changes {
+                        add_count(&mut held, row, diff);
+                    }
+                    for (day, diff) in day_changes {
+                        add_count(&mut days, day, diff);
+                    }
+                    let rows = match days.iter().find(|(_, n)| **n > 0) {
+                        Some((&day, _)) => score(held.iter().filter(|(_, n)| **n > 0).map(|(row, _)| row), day),
+                        None => Vec::new(),
+                    };
+                    let mut session = output.session(&capability);
+                    for_each_change(&shown, &rows, |row, diff| session.give((row.clone(), time, diff)));
+                    shown = rows;
+                }
+            }
+        },
+    );
+    stream.as_collection()
+}
+
+fn add_count<K: Ord>(counts: &mut BTreeMap<K, isize>, key: K, diff: isize) {
+    match counts.entry(key) {
+        Entry::Vacant(vacant) => {
+            vacant.insert(diff);
+        }
+        Entry::Occupied(mut occupied) => {
+            *occupied.get_mut() += diff;
+            if *occupied.get() == 0 {
+                occupied.remove();
+            }
+        }
+    }
+}
+
+/// Calls `change` with every row of `old` not in `new` (-1) and of `new` not
+/// in `old` (+1); both are sorted.
+fn for_each_change(old: &[RfmRow], new: &[RfmRow], mut change: impl FnMut(&RfmRow, isize)) {
+    let (mut i, mut j) = (0, 0);
+    while i < old.len() || j < new.len() {
+        match (old.get(i), new.get(j)) {
+            (Some(a), Some(b)) if a == b => (i, j) = (i + 1, j + 1),
+            (Some(a), b) if b.is_none_or(|b| a < b) => {
+                change(a, -1);
+                i += 1;
+            }
+            (_, Some(b)) => {
+                change(b, 1);
+                j += 1;
+            }
+            _ => unreachable!("one list has rows left"),
+        }
+    }
+}
+
+/// Scores the customers (given in customer_id order) against the reference
+/// day: the report's rows, in customer_id order.
+fn score<'a>(customers: impl Iterator<Item = &'a (String, Figures)>, reference: Day) -> Vec<RfmRow> {
+    let mut rows: Vec<RfmRow> = customers
+        .map(|(customer_id, figures)| RfmRow {
+            customer_id: customer_id.clone(),
+            recency_days: i64::from(reference - figures.last_order),
+            frequency: figures.frequency,
+            monetary_cents: figures.monetary_cents,
+            scores: [0; 3],
         })
         .collect();
     let n = rows.len();
