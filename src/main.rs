@@ -6,6 +6,22 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// `mi_option_purge_delay` in mimalloc v3's `mi_option_e` (`mimalloc.h`), which
+/// `libmimalloc-sys` does not name.
+const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+
+/// How long freed memory stays with the process before mimalloc returns it.
+/// Its default, a second, holds the files' read buffers and per-file facts
+/// while the dataflow's arrangements grow after them, and the peak resident
+/// memory was about the sum of both; 100 ms lowered a 5M-event run's peak by
+/// 70-100 MB (README, Performance). Immediate return (0) lowered it further but
+/// cost a fifth of the run in page faults.
+const PURGE_DELAY_MS: std::ffi::c_long = 100;
+
 fn main() {
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: sets a plain integer option; mimalloc reads it each time it purges.
+        unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) };
+    }
     std::process::exit(cartflow::cli::main());
 }
