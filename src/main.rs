@@ -11,11 +11,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// How long freed memory stays with the process before mimalloc returns it.
-/// Its default, a second, holds the files' read buffers and per-file facts
-/// while the dataflow's arrangements grow after them, and the peak resident
-/// memory was about the sum of both; 100 ms lowered a 5M-event run's peak by
-/// 70-100 MB (README, Performance). Immediate return (0) lowered it further but
-/// cost a fifth of the run in page faults.
+/// Against its default, a second, 100 ms lowered a 5M-event run's peak
+/// resident memory by 70-100 MB for a few percent of the time (README,
+/// Performance); immediate return (0) lowered it further but made the run a
+/// fifth slower.
 const PURGE_DELAY_MS: std::ffi::c_long = 100;
 
 fn main() {

@@ -21,8 +21,9 @@
 //!
 //! Scores are ranks among all customers, and recency moves with the latest
 //! date, so any new order can change every row: one operator, on worker 0,
-//! holds every customer in customer_id order and ranks them all after each
-//! epoch (three sorts of integers), then sends only the rows that changed.
+//! holds every customer in customer_id order with the scores it last sent,
+//! ranks them all after each epoch (three sorts of integers), then sends only
+//! the rows that changed.
 //! `reduce` would do the same sorts but also re-read the whole group and
 //! compare its whole new output with the old one every epoch.
 
@@ -65,8 +66,17 @@ struct Figures {
     monetary_cents: i64,
 }
 
+/// A customer's figures as the operator holds them: how many times they are
+/// in the input (a customer's old figures and new ones may arrive in either
+/// order) and the recency and scores of the row last sent for them.
+struct Held {
+    count: isize,
+    shown: Option<(i64, [u8; 3])>,
+}
+
 /// Every customer's row, scored against the reference day, as a collection
-/// that changes only where a row does. Runs on worker 0, which sees all.
+/// that changes only where a row does. Runs on worker 0, which sees all; a
+/// row's text is copied only when the row changes.
 fn ranked<'s>(customers: Coll<'s, (String, Figures)>, reference: Coll<'s, Day>) -> Coll<'s, RfmRow> {
     type Changes = (Vec<((String, Figures), isize)>, Vec<(Day, isize)>);
     let stream = customers.inner.binary_frontier(
@@ -76,11 +86,9 @@ fn ranked<'s>(customers: Coll<'s, (String, Figures)>, reference: Coll<'s, Day>) 
         "RankCustomers",
         |_capability, _info| {
             let mut pending: ByTime<Changes> = ByTime::default();
-            // Counts, so that a customer's old figures and new ones may arrive in either order.
-            let mut held: BTreeMap<(String, Figures), isize> = BTreeMap::new();
+            // In customer_id order, the order ties are broken in.
+            let mut held: BTreeMap<(String, Figures), Held> = BTreeMap::new();
             let mut days: BTreeMap<Day, isize> = BTreeMap::new();
-            // The rows sent so far, in customer_id order.
-            let mut shown: Vec<RfmRow> = Vec::new();
             move |(customers, customers_frontier), (reference, reference_frontier), output| {
                 customers.for_each(|capability, batch| {
                     for (row, time, diff) in batch.drain(..) {
@@ -96,19 +104,42 @@ fn ranked<'s>(customers: Coll<'s, (String, Figures)>, reference: Coll<'s, Day>) 
                 });
                 let open = |time: &Time| customers_frontier.less_equal(time) || reference_frontier.less_equal(time);
                 while let Some((time, capability, (customer_changes, day_changes))) = pending.next_complete(open) {
-                    for (row, diff) in customer_changes {
-                        add_count(&mut held, row, diff);
+                    let mut session = output.session(&capability);
+                    let mut send = |(customer_id, figures): &(String, Figures), shown: (i64, [u8; 3]), diff| {
+                        session.give((row(customer_id, figures, shown), time, diff));
+                    };
+                    for (customer, diff) in customer_changes {
+                        match held.entry(customer) {
+                            Entry::Vacant(vacant) => {
+                                vacant.insert(Held { count: diff, shown: None });
+                            }
+                            Entry::Occupied(mut occupied) => {
+                                occupied.get_mut().count += diff;
+                                if occupied.get().count == 0 {
+                                    let (customer, gone) = occupied.remove_entry();
+                                    gone.shown.into_iter().for_each(|shown| send(&customer, shown, -1));
+                                }
+                            }
+                        }
                     }
                     for (day, diff) in day_changes {
-                        add_count(&mut days, day, diff);
+                        *days.entry(day).or_default() += diff;
                     }
-                    let rows = match days.iter().find(|(_, n)| **n > 0) {
-                        Some((&day, _)) => score(held.iter().filter(|(_, n)| **n > 0).map(|(row, _)| row), day),
+                    days.retain(|_, n| *n != 0);
+                    let reference = days.iter().find(|(_, n)| **n > 0).map(|(&day, _)| day);
+                    let scored = match reference {
+                        Some(day) => score(held.iter().filter(|(_, h)| h.count > 0).map(|((_, f), _)| f), day),
                         None => Vec::new(),
                     };
-                    let mut session = output.session(&capability);
-                    for_each_change(&shown, &rows, |row, diff| session.give((row.clone(), time, diff)));
-                    shown = rows;
+                    let mut scored = scored.into_iter();
+                    for (customer, h) in held.iter_mut() {
+                        let now = if h.count > 0 { scored.next() } else { None };
+                        if h.shown != now {
+                            h.shown.into_iter().for_each(|shown| send(customer, shown, -1));
+                            now.into_iter().for_each(|shown| send(customer, shown, 1));
+                            h.shown = now;
+                        }
+                    }
                 }
             }
         },
@@ -116,67 +147,36 @@ fn ranked<'s>(customers: Coll<'s, (String, Figures)>, reference: Coll<'s, Day>) 
     stream.as_collection()
 }
 
-fn add_count<K: Ord>(counts: &mut BTreeMap<K, isize>, key: K, diff: isize) {
-    match counts.entry(key) {
-        Entry::Vacant(vacant) => {
-            vacant.insert(diff);
-        }
-        Entry::Occupied(mut occupied) => {
-            *occupied.get_mut() += diff;
-            if *occupied.get() == 0 {
-                occupied.remove();
-            }
-        }
-    }
-}
-
-/// Calls `change` with every row of `old` not in `new` (-1) and of `new` not
-/// in `old` (+1); both are sorted.
-fn for_each_change(old: &[RfmRow], new: &[RfmRow], mut change: impl FnMut(&RfmRow, isize)) {
-    let (mut i, mut j) = (0, 0);
-    while i < old.len() || j < new.len() {
-        match (old.get(i), new.get(j)) {
-            (Some(a), Some(b)) if a == b => (i, j) = (i + 1, j + 1),
-            (Some(a), b) if b.is_none_or(|b| a < b) => {
-                change(a, -1);
-                i += 1;
-            }
-            (_, Some(b)) => {
-                change(b, 1);
-                j += 1;
-            }
-            _ => unreachable!("one list has rows left"),
-        }
+fn row(customer_id: &str, figures: &Figures, (recency_days, scores): (i64, [u8; 3])) -> RfmRow {
+    RfmRow {
+        customer_id: customer_id.to_string(),
+        recency_days,
+        frequency: figures.frequency,
+        monetary_cents: figures.monetary_cents,
+        scores,
     }
 }
 
 /// Scores the customers (given in customer_id order) against the reference
-/// day: the report's rows, in customer_id order.
-fn score<'a>(customers: impl Iterator<Item = &'a (String, Figures)>, reference: Day) -> Vec<RfmRow> {
-    let mut rows: Vec<RfmRow> = customers
-        .map(|(customer_id, figures)| RfmRow {
-            customer_id: customer_id.clone(),
-            recency_days: i64::from(reference - figures.last_order),
-            frequency: figures.frequency,
-            monetary_cents: figures.monetary_cents,
-            scores: [0; 3],
-        })
-        .collect();
+/// day: each one's recency in days and its r, f and m, in the same order.
+fn score<'a>(customers: impl Iterator<Item = &'a Figures>, reference: Day) -> Vec<(i64, [u8; 3])> {
+    let figures: Vec<&Figures> = customers.collect();
+    let mut rows: Vec<(i64, [u8; 3])> = figures.iter().map(|f| (i64::from(reference - f.last_order), [0; 3])).collect();
     let n = rows.len();
     let quintile = |rank: usize| (1 + 5 * rank / n) as u8;
     let mut order: Vec<usize> = (0..n).collect();
     // Rows are in customer_id order, and stable sorts keep it among ties.
-    order.sort_by_key(|&i| std::cmp::Reverse(rows[i].recency_days));
+    order.sort_by_key(|&i| std::cmp::Reverse(rows[i].0));
     for (rank, &i) in order.iter().enumerate() {
-        rows[i].scores[0] = quintile(rank);
+        rows[i].1[0] = quintile(rank);
     }
-    order.sort_by_key(|&i| (rows[i].frequency, i));
+    order.sort_by_key(|&i| (figures[i].frequency, i));
     for (rank, &i) in order.iter().enumerate() {
-        rows[i].scores[1] = quintile(rank);
+        rows[i].1[1] = quintile(rank);
     }
-    order.sort_by_key(|&i| (rows[i].monetary_cents, i));
+    order.sort_by_key(|&i| (figures[i].monetary_cents, i));
     for (rank, &i) in order.iter().enumerate() {
-        rows[i].scores[2] = quintile(rank);
+        rows[i].1[2] = quintile(rank);
     }
     rows
 }
