@@ -164,15 +164,31 @@ impl Fields<'_> {
         self
     }
 
-    pub fn int(&mut self, value: impl std::fmt::Display) -> &mut Self {
-        self.formatted(|s| {
-            let _ = write!(s, "{value}");
-        })
+    /// An integer: never quoted, so its digits go straight into the row.
+    pub fn int(&mut self, value: impl itoa::Integer) -> &mut Self {
+        self.digits(itoa::Buffer::new().format(value))
+    }
+
+    /// A field the caller knows needs no quoting (digits, sign, point).
+    fn digits(&mut self, value: &str) -> &mut Self {
+        if self.fields > 0 {
+            self.out.encoded.push(b',');
+        }
+        self.out.encoded.extend_from_slice(value.as_bytes());
+        self.fields += 1;
+        self
+    }
+
+    /// `scaled / 10^places` in fixed point: see [`write_fixed`].
+    fn fixed(&mut self, scaled: i128, places: u32) -> &mut Self {
+        let mut text = [0u8; 48];
+        let length = write_fixed(&mut text, scaled, places);
+        self.digits(std::str::from_utf8(&text[..length]).expect("ASCII digits"))
     }
 
     /// Integer cents as money with exactly two decimals.
     pub fn money(&mut self, cents: i64) -> &mut Self {
-        self.formatted(|s| write_fixed(s, i128::from(cents), 2))
+        self.fixed(i128::from(cents), 2)
     }
 
     /// Money, or an empty field for a value that cannot be computed.
@@ -203,7 +219,7 @@ impl Fields<'_> {
     /// an empty field when the denominator is zero.
     pub fn ratio(&mut self, numerator: i64, denominator: i64, places: u32) -> &mut Self {
         match rounded_ratio(numerator, denominator, places) {
-            Some(scaled) => self.formatted(|s| write_fixed(s, scaled, places)),
+            Some(scaled) => self.fixed(scaled, places),
             None => self.text(""),
         }
     }
@@ -229,7 +245,25 @@ pub fn rounded_ratio(numerator: i64, denominator: i64, places: u32) -> Option<i1
     if denominator == 0 {
         return None;
     }
-    Some(divide_rounded(i128::from(numerator) * 10i128.pow(places), i128::from(denominator)))
+    // Counts and cents times 10^6 fit in 64 bits, whose division is a machine
+    // instruction where 128-bit division is a library call; the wide form is
+    // for the sums that do not fit.
+    let narrow = 10i64.checked_pow(places).and_then(|scale| numerator.checked_mul(scale));
+    Some(match narrow {
+        Some(scaled) if denominator != -1 => i128::from(divide_rounded_64(scaled, denominator)),
+        _ => divide_rounded(i128::from(numerator) * 10i128.pow(places), i128::from(denominator)),
+    })
+}
+
+/// [`divide_rounded`] in 64 bits; `denominator` is neither 0 nor -1.
+fn divide_rounded_64(numerator: i64, denominator: i64) -> i64 {
+    let (quotient, remainder) = (numerator / denominator, numerator % denominator);
+    // |remainder| < |denominator| <= 2^63, so twice it fits in u64.
+    if 2 * remainder.unsigned_abs() >= denominator.unsigned_abs() {
+        quotient + if (numerator < 0) == (denominator < 0) { 1 } else { -1 }
+    } else {
+        quotient
+    }
 }
 
 /// Integer division rounded half away from zero.
@@ -243,12 +277,32 @@ pub fn divide_rounded(numerator: i128, denominator: i128) -> i128 {
     }
 }
 
-/// Writes `scaled / 10^places` in fixed point, e.g. (-5, 2) as `-0.05`.
-fn write_fixed(out: &mut String, scaled: i128, places: u32) {
-    let unit = 10i128.pow(places);
-    let sign = if scaled < 0 { "-" } else { "" };
-    let magnitude = scaled.abs();
-    let _ = write!(out, "{sign}{}.{:0width$}", magnitude / unit, magnitude % unit, width = places as usize);
+/// Writes `scaled / 10^places` in fixed point into `out`, e.g. (-5, 2) as
+/// `-0.05`, and returns its length. `places` is at most 6; `out` holds any i128.
+fn write_fixed(out: &mut [u8; 48], scaled: i128, places: u32) -> usize {
+    let unit = 10u128.pow(places);
+    let magnitude = scaled.unsigned_abs();
+    let mut length = 0;
+    let mut put = |bytes: &[u8]| {
+        out[length..length + bytes.len()].copy_from_slice(bytes);
+        length += bytes.len();
+    };
+    if scaled < 0 {
+        put(b"-");
+    }
+    // Below 2^64 (every figure a report shows), the 64-bit forms spare 128-bit division.
+    match u64::try_from(magnitude) {
+        Ok(magnitude) => put(itoa::Buffer::new().format(magnitude / unit as u64).as_bytes()),
+        Err(_) => put(itoa::Buffer::new().format(magnitude / unit).as_bytes()),
+    }
+    put(b".");
+    let fraction = (magnitude % unit) as u64;
+    let digits = itoa::Buffer::new().format(fraction).len();
+    for _ in digits..places as usize {
+        put(b"0");
+    }
+    put(itoa::Buffer::new().format(fraction).as_bytes());
+    length
 }
 
 /// Flushes `bytes` to `target` atomically.
@@ -278,6 +332,17 @@ mod tests {
         assert_eq!(rounded_ratio(1, 3, 6), Some(333_333));
         assert_eq!(rounded_ratio(2, 3, 6), Some(666_667));
         assert_eq!(rounded_ratio(1, 0, 6), None);
+        // The 64-bit form and the 128-bit one agree, signs and halves included.
+        for numerator in [-7, -5, -1, 0, 1, 2, 5, 7, 1_000_003, i64::MAX / 1_000_000, i64::MIN / 1_000_000] {
+            for denominator in [-3, -2, -1, 1, 2, 3, 7, 1_000_000, i64::MAX, i64::MIN] {
+                for places in [0, 2, 6] {
+                    let wide = divide_rounded(i128::from(numerator) * 10i128.pow(places), i128::from(denominator));
+                    assert_eq!(rounded_ratio(numerator, denominator, places), Some(wide), "{numerator}/{denominator}");
+                }
+            }
+        }
+        // Too wide for 64 bits once scaled.
+        assert_eq!(rounded_ratio(i64::MAX, 1, 6), Some(i128::from(i64::MAX) * 1_000_000));
     }
 
     fn encoded(fields: &[&str]) -> String {
@@ -316,13 +381,16 @@ mod tests {
     #[test]
     fn fixed_point_text() {
         let show = |scaled, places| {
-            let mut s = String::new();
-            write_fixed(&mut s, scaled, places);
-            s
+            let mut text = [0u8; 48];
+            let length = write_fixed(&mut text, scaled, places);
+            String::from_utf8(text[..length].to_vec()).unwrap()
         };
         assert_eq!(show(-5, 2), "-0.05");
         assert_eq!(show(123_456, 2), "1234.56");
         assert_eq!(show(0, 6), "0.000000");
         assert_eq!(show(1_000_000, 6), "1.000000");
+        assert_eq!(show(-1_000_001, 6), "-1.000001");
+        assert_eq!(show(i128::MIN, 6), "-170141183460469231731687303715884.105728");
+        assert_eq!(show(i128::from(i64::MAX) * 3, 2), format!("{}.{}", i128::from(i64::MAX) * 3 / 100, "21"));
     }
 }

@@ -80,33 +80,41 @@ impl<R: ReportRow> Table<R> {
 
     /// Applies the pending updates.
     fn settle(&mut self) {
-        let settled: Result<(), std::convert::Infallible> = self.settle_showing(|_| Ok(()));
-        settled.unwrap_or_else(|never| match never {});
+        let mut updates = std::mem::take(&mut self.pending);
+        consolidate_rows(&mut updates);
+        self.apply(updates, Vec::new());
     }
 
     /// Applies the pending updates, first showing `see` their net changes in
-    /// row order: a change log can be written from them without a copy.
-    fn settle_showing<E>(&mut self, see: impl FnOnce(&[(R, isize)]) -> Result<(), E>) -> Result<(), E> {
+    /// row order, each with its CSV line: a change log is written from them
+    /// without a copy, and the table keeps the lines of the rows it gains
+    /// instead of encoding them a second time.
+    fn settle_showing<E>(&mut self, see: impl FnOnce(&[(R, isize)], &[Box<[u8]>]) -> Result<(), E>) -> Result<(), E> {
         let mut updates = std::mem::take(&mut self.pending);
         consolidate_rows(&mut updates);
-        see(&updates)?;
-        self.apply(updates);
+        let lines: Vec<Box<[u8]>> = updates.iter().map(|(row, _)| render(|fields| row.write(fields))).collect();
+        see(&updates, &lines)?;
+        self.apply(updates, lines);
         Ok(())
     }
 
-    fn apply(&mut self, updates: Vec<(R, isize)>) {
+    /// Applies sorted, consolidated updates; `lines` holds their CSV lines, or
+    /// is empty for the table to encode the rows it gains itself.
+    fn apply(&mut self, updates: Vec<(R, isize)>, lines: Vec<Box<[u8]>>) {
         if updates.is_empty() {
             return;
         }
+        let mut lines = lines.into_iter();
         if let Some(log) = &mut self.log {
             log.extend(updates.iter().cloned());
         }
         if updates.len() * 16 > self.rows.len() {
             self.fold_recent();
-            self.merge(updates);
+            self.merge(updates, lines);
             return;
         }
         for (row, diff) in updates {
+            let line = lines.next();
             match self.rows.binary_search_by(|(kept, _)| kept.cmp(&row)) {
                 Ok(at) => {
                     let n = &mut self.rows[at].1;
@@ -126,7 +134,7 @@ impl<R: ReportRow> Table<R> {
                         }
                     }
                     Entry::Vacant(entry) => {
-                        let line = render(|fields| entry.key().write(fields));
+                        let line = line.unwrap_or_else(|| render(|fields| entry.key().write(fields)));
                         entry.insert((diff, line));
                     }
                 },
@@ -161,11 +169,12 @@ impl<R: ReportRow> Table<R> {
         (self.rows, self.lines, self.left) = (rows, lines, 0);
     }
 
-    /// Merges sorted updates into the vector, which has no recent rows beside it.
-    fn merge(&mut self, updates: Vec<(R, isize)>) {
+    /// Merges sorted updates into the vector, which has no recent rows beside
+    /// it; `given` yields the updates' lines, if it was given them.
+    fn merge(&mut self, updates: Vec<(R, isize)>, mut given: std::vec::IntoIter<Box<[u8]>>) {
         let encode = |row: &R| render(|fields| row.write(fields));
         if self.rows.is_empty() {
-            self.lines = updates.iter().map(|(row, _)| encode(row)).collect();
+            self.lines = updates.iter().map(|(row, _)| given.next().unwrap_or_else(|| encode(row))).collect();
             self.rows = updates;
             return;
         }
@@ -173,6 +182,7 @@ impl<R: ReportRow> Table<R> {
         let (mut rows, mut lines) = (Vec::with_capacity(capacity), Vec::with_capacity(capacity));
         let mut old = std::mem::take(&mut self.rows).into_iter().zip(std::mem::take(&mut self.lines)).peekable();
         for (row, diff) in updates {
+            let given_line = given.next();
             while let Some(((before, n), line)) = old.next_if(|((kept, _), _)| *kept < row) {
                 rows.push((before, n));
                 lines.push(line);
@@ -184,7 +194,7 @@ impl<R: ReportRow> Table<R> {
                 }
                 Some(_) => {}
                 None => {
-                    lines.push(encode(&row));
+                    lines.push(given_line.unwrap_or_else(|| encode(&row)));
                     rows.push((row, diff));
                 }
             }
@@ -225,28 +235,34 @@ impl<R: ReportRow> Table<R> {
     }
 }
 
+/// A net change for a change log: the row, its change, and its CSV line when
+/// it is already encoded.
+type Change<'a, R> = (&'a R, isize, Option<&'a [u8]>);
+
 /// Two lists of net changes in row order, merged: a row in both is summed.
-fn merge_changes<'a, R: Ord>(a: &'a [(R, isize)], b: &'a [(R, isize)]) -> Vec<(&'a R, isize)> {
+/// `a_lines` holds the lines of `a`'s rows.
+fn merge_changes<'a, R: Ord>(a: &'a [(R, isize)], a_lines: &'a [Box<[u8]>], b: &'a [(R, isize)]) -> Vec<Change<'a, R>> {
     let mut merged = Vec::with_capacity(a.len() + b.len());
     let (mut i, mut j) = (0, 0);
     while i < a.len() || j < b.len() {
-        let (row, diff) = match (a.get(i), b.get(j)) {
+        let line = a_lines.get(i).map(|line| &line[..]);
+        let (row, diff, line) = match (a.get(i), b.get(j)) {
             (Some(x), Some(y)) if x.0 == y.0 => {
                 (i, j) = (i + 1, j + 1);
-                (&x.0, x.1 + y.1)
+                (&x.0, x.1 + y.1, line)
             }
             (Some(x), y) if y.is_none_or(|y| x.0 < y.0) => {
                 i += 1;
-                (&x.0, x.1)
+                (&x.0, x.1, line)
             }
             (_, Some(y)) => {
                 j += 1;
-                (&y.0, y.1)
+                (&y.0, y.1, None)
             }
             _ => unreachable!("one list has rows left"),
         };
         if diff != 0 {
-            merged.push((row, diff));
+            merged.push((row, diff, line));
         }
     }
     merged
@@ -347,7 +363,7 @@ impl<R: ReportRow> OutputFile for ChangeLog<R> {
         };
         consolidate_rows(&mut others);
         let mut own = own.borrow_mut();
-        own.settle_showing(|changes| self.append(out_dir, epoch, &merge_changes(changes, &others)))
+        own.settle_showing(|changes, lines| self.append(out_dir, epoch, &merge_changes(changes, lines, &others)))
     }
 }
 
@@ -364,13 +380,13 @@ impl<R: ReportRow> ChangeLog<R> {
         }
         // In row order, each row once with its net change, none unchanged.
         consolidate_rows(&mut pending);
-        let changes: Vec<(&R, isize)> = pending.iter().map(|(row, diff)| (row, *diff)).collect();
+        let changes: Vec<Change<'_, R>> = pending.iter().map(|(row, diff)| (row, *diff, None)).collect();
         self.append(out_dir, epoch, &changes)
     }
 
     /// Appends `epoch`'s net changes, in row order, to the log: the rows that
     /// left, then those that entered.
-    fn append(&mut self, out_dir: &Path, epoch: Option<u64>, changes: &[(&R, isize)]) -> io::Result<()> {
+    fn append(&mut self, out_dir: &Path, epoch: Option<u64>, changes: &[Change<'_, R>]) -> io::Result<()> {
         let Some(epoch) = epoch else { return Ok(()) };
         if self.started && changes.is_empty() {
             return Ok(());
@@ -379,12 +395,23 @@ impl<R: ReportRow> ChangeLog<R> {
         let header: Vec<&str> = ["epoch", "diff"].iter().chain(R::HEADER).copied().collect();
         let mut csv = CsvOut::append(&path, &header)?;
         for sign in [-1, 1] {
-            for &(row, diff) in changes.iter().filter(|(_, diff)| diff.signum() == sign) {
+            let prefix = format!("{epoch},{sign},");
+            for &(row, diff, line) in changes.iter().filter(|(_, diff, _)| diff.signum() == sign) {
                 for _ in 0..diff.abs() {
-                    let mut fields = csv.row();
-                    fields.int(epoch).int(sign);
-                    row.write(&mut fields);
-                    fields.end()?;
+                    match line {
+                        // A row of one empty field is encoded `""` only to keep
+                        // it from being a blank line, which the prefix does here.
+                        Some(line) if line != b"\"\"\n" => {
+                            csv.rendered(prefix.as_bytes())?;
+                            csv.rendered(line)?;
+                        }
+                        _ => {
+                            let mut fields = csv.row();
+                            fields.int(epoch).int(sign);
+                            row.write(&mut fields);
+                            fields.end()?;
+                        }
+                    }
                 }
             }
         }
@@ -604,6 +631,11 @@ mod tests {
     fn merged_changes_sum_a_row_in_both_lists() {
         let a = [(1, 1), (3, -1), (5, 1)];
         let b = [(2, 1), (3, 1), (6, -1)];
-        assert_eq!(merge_changes(&a, &b), vec![(&1, 1), (&2, 1), (&5, 1), (&6, -1)]);
+        let a_lines: Vec<Box<[u8]>> = ["1", "3", "5"].iter().map(|line| line.as_bytes().into()).collect();
+        let line = |text: &'static str| Some(text.as_bytes());
+        assert_eq!(
+            merge_changes(&a, &a_lines, &b),
+            vec![(&1, 1, line("1")), (&2, 1, None), (&5, 1, line("5")), (&6, -1, None)]
+        );
     }
 }
