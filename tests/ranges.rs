@@ -130,8 +130,12 @@ fn an_epoch_of_one_small_file_is_shared_by_the_workers() {
     let whole = root.path().join("whole");
     run(&input, &whole, &["-w", "1"]);
     let shared = root.path().join("shared");
-    run(&input, &shared, &["-w", "3", "--split-bytes", &split_bytes]);
+    let state = root.path().join("state");
+    run(&input, &shared, &["-w", "3", "--split-bytes", &split_bytes, "--state", state.to_str().unwrap()]);
     compare(&whole, &shared, &format!("one file, --split-bytes {split_bytes} -w 3"));
+    // The state keeps each piece's facts apart: one per range read.
+    let pieces = fs::read_dir(state.join("files")).unwrap().count();
+    assert_eq!(pieces, 3, "the file is read in one range per worker");
 }
 
 #[test]

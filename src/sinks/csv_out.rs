@@ -171,19 +171,22 @@ impl Fields<'_> {
 
     /// A field the caller knows needs no quoting (digits, sign, point).
     fn digits(&mut self, value: &str) -> &mut Self {
-        if self.fields > 0 {
-            self.out.encoded.push(b',');
-        }
-        self.out.encoded.extend_from_slice(value.as_bytes());
-        self.fields += 1;
-        self
+        self.unquoted(|out| out.extend_from_slice(value.as_bytes()))
     }
 
     /// `scaled / 10^places` in fixed point: see [`write_fixed`].
     fn fixed(&mut self, scaled: i128, places: u32) -> &mut Self {
-        let mut text = [0u8; 48];
-        let length = write_fixed(&mut text, scaled, places);
-        self.digits(std::str::from_utf8(&text[..length]).expect("ASCII digits"))
+        self.unquoted(|out| write_fixed(out, scaled, places))
+    }
+
+    /// A field that `write` appends as it stands: numbers never need quoting.
+    fn unquoted(&mut self, write: impl FnOnce(&mut Vec<u8>)) -> &mut Self {
+        if self.fields > 0 {
+            self.out.encoded.push(b',');
+        }
+        write(&mut self.out.encoded);
+        self.fields += 1;
+        self
     }
 
     /// Integer cents as money with exactly two decimals.
@@ -277,32 +280,30 @@ pub fn divide_rounded(numerator: i128, denominator: i128) -> i128 {
     }
 }
 
-/// Writes `scaled / 10^places` in fixed point into `out`, e.g. (-5, 2) as
-/// `-0.05`, and returns its length. `places` is at most 6; `out` holds any i128.
-fn write_fixed(out: &mut [u8; 48], scaled: i128, places: u32) -> usize {
-    let unit = 10u128.pow(places);
+/// Appends `scaled / 10^places` in fixed point to `out`, e.g. (-5, 2) as
+/// `-0.05`. `places` is at most 19, so that 10^places fits in 64 bits.
+fn write_fixed(out: &mut Vec<u8>, scaled: i128, places: u32) {
+    let unit = 10u64.pow(places);
     let magnitude = scaled.unsigned_abs();
-    let mut length = 0;
-    let mut put = |bytes: &[u8]| {
-        out[length..length + bytes.len()].copy_from_slice(bytes);
-        length += bytes.len();
-    };
     if scaled < 0 {
-        put(b"-");
+        out.push(b'-');
     }
     // Below 2^64 (every figure a report shows), the 64-bit forms spare 128-bit division.
-    match u64::try_from(magnitude) {
-        Ok(magnitude) => put(itoa::Buffer::new().format(magnitude / unit as u64).as_bytes()),
-        Err(_) => put(itoa::Buffer::new().format(magnitude / unit).as_bytes()),
-    }
-    put(b".");
-    let fraction = (magnitude % unit) as u64;
-    let digits = itoa::Buffer::new().format(fraction).len();
-    for _ in digits..places as usize {
-        put(b"0");
-    }
-    put(itoa::Buffer::new().format(fraction).as_bytes());
-    length
+    let fraction = match u64::try_from(magnitude) {
+        Ok(magnitude) => {
+            out.extend_from_slice(itoa::Buffer::new().format(magnitude / unit).as_bytes());
+            magnitude % unit
+        }
+        Err(_) => {
+            out.extend_from_slice(itoa::Buffer::new().format(magnitude / u128::from(unit)).as_bytes());
+            (magnitude % u128::from(unit)) as u64
+        }
+    };
+    out.push(b'.');
+    let mut buffer = itoa::Buffer::new();
+    let digits = buffer.format(fraction).as_bytes();
+    out.resize(out.len() + (places as usize).saturating_sub(digits.len()), b'0');
+    out.extend_from_slice(digits);
 }
 
 /// Flushes `bytes` to `target` atomically.
@@ -381,9 +382,9 @@ mod tests {
     #[test]
     fn fixed_point_text() {
         let show = |scaled, places| {
-            let mut text = [0u8; 48];
-            let length = write_fixed(&mut text, scaled, places);
-            String::from_utf8(text[..length].to_vec()).unwrap()
+            let mut text = Vec::new();
+            write_fixed(&mut text, scaled, places);
+            String::from_utf8(text).unwrap()
         };
         assert_eq!(show(-5, 2), "-0.05");
         assert_eq!(show(123_456, 2), "1234.56");
