@@ -21,6 +21,7 @@
 //! Updates wait until their epoch is complete, and epochs are applied in order:
 //! the counts are those of every epoch so far, as an arrangement's would be.
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap};
 
 use differential_dataflow::{AsCollection, Hashable};
@@ -187,14 +188,24 @@ impl UserShard {
 
     /// Applies one time's updates and emits how the views change.
     fn apply(&mut self, mut updates: Vec<Update>, texts: &Texts, mut emit: impl FnMut(View, isize)) {
+        // Sorted by user, the views change in user order, the order the
+        // per-user reports' tables keep: their sorts then find runs already in order.
         updates.sort_unstable();
         let (top, per_group) = (self.top, self.per_group);
         let numbering = &self.numbering;
         let key = |number: u32| numbering.key(number);
         let mut dirty_groups = Vec::new();
+        // Reused for every user: most users change once, and a user's lists are short.
+        let (mut sums_before, mut sums_after, mut code_changes) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut branded_before, mut branded_after, mut group_changes) = (Vec::new(), Vec::new(), Vec::new());
         for run in updates.chunk_by(|a, b| a.0 == b.0) {
             let user = run[0].0;
-            let before = self.users.remove(&user).unwrap_or_default();
+            // One search of the shard's largest map per user, kept open to store the result.
+            let mut slot = self.users.entry(user);
+            let before = match &mut slot {
+                Entry::Occupied(counts) => std::mem::take(counts.get_mut()),
+                Entry::Vacant(_) => Vec::new(),
+            };
             let after = merge(&before, run.iter().map(|&(_, code, brand, diff)| ((code, brand), diff)));
 
             let (old, new) = (preference(&before, numbering, texts), preference(&after, numbering, texts));
@@ -203,19 +214,28 @@ impl UserShard {
                 new.into_iter().for_each(|preference| emit(View::Preference(user, preference), 1));
             }
             if top > 0 {
-                for (code, old, new) in changes(&code_sums(&before), &code_sums(&after)) {
+                code_sums(&before, &mut sums_before);
+                code_sums(&after, &mut sums_after);
+                changes(&sums_before, &sums_after, &mut code_changes);
+                for &(code, old, new) in &code_changes {
                     self.pairs.update((user, key(code)), old, new, top);
                 }
             }
             if per_group > 0 {
-                for (group, old, new) in changes(&branded(&before), &branded(&after)) {
+                branded(&before, &mut branded_before);
+                branded(&after, &mut branded_after);
+                changes(&branded_before, &branded_after, &mut group_changes);
+                for &(group, old, new) in &group_changes {
                     if self.groups.entry(group).or_default().update(user, old, new, per_group) {
                         dirty_groups.push(group);
                     }
                 }
             }
-            if !after.is_empty() {
-                self.users.insert(user, after);
+            match slot {
+                Entry::Occupied(counts) if after.is_empty() => _ = counts.remove(),
+                Entry::Occupied(mut counts) => *counts.get_mut() = after,
+                Entry::Vacant(slot) if !after.is_empty() => _ = slot.insert(after),
+                Entry::Vacant(_) => {}
             }
         }
 
@@ -250,16 +270,19 @@ impl UserShard {
             self.groups.get_mut(group).expect("a short group is ranked").clear();
         }
         let groups: std::collections::HashSet<_, RandomState> = groups.into_iter().collect();
+        let (mut sums, mut groups_of_user) = (Vec::new(), Vec::new());
         for (&user, counts) in &self.users {
             if pairs {
-                for (code, n) in code_sums(counts) {
+                code_sums(counts, &mut sums);
+                for &(code, n) in &sums {
                     self.pairs.update((user, self.numbering.key(code)), 0, n, self.top);
                 }
             }
             if groups.is_empty() {
                 continue;
             }
-            for (group, n) in branded(counts).into_iter().filter(|(group, _)| groups.contains(group)) {
+            branded(counts, &mut groups_of_user);
+            for &(group, n) in groups_of_user.iter().filter(|(group, _)| groups.contains(group)) {
                 self.groups.get_mut(&group).expect("a short group is ranked").update(user, 0, n, self.per_group);
             }
         }
@@ -306,27 +329,27 @@ fn preference(counts: &[Count], numbering: &Numbering, texts: &Texts) -> Option<
     Some((numbering.key(chosen.0), numbering.key(chosen.1), most, total))
 }
 
-/// The user's events per (code, brand) with a brand, sorted.
-fn branded(counts: &[Count]) -> Vec<((u32, u32), i64)> {
-    counts.iter().filter(|(_, brand, _)| *brand != 0).map(|&(code, brand, n)| ((code, brand), n)).collect()
+/// Sets `branded` to the user's events per (code, brand) with a brand, sorted.
+fn branded(counts: &[Count], branded: &mut Vec<((u32, u32), i64)>) {
+    branded.clear();
+    branded.extend(counts.iter().filter(|(_, brand, _)| *brand != 0).map(|&(code, brand, n)| ((code, brand), n)));
 }
 
-/// The user's events per code, sorted by code.
-fn code_sums(counts: &[Count]) -> Vec<(u32, i64)> {
-    let mut sums: Vec<(u32, i64)> = Vec::new();
+/// Sets `sums` to the user's events per code, sorted by code.
+fn code_sums(counts: &[Count], sums: &mut Vec<(u32, i64)>) {
+    sums.clear();
     for &(code, _, n) in counts {
         match sums.last_mut() {
             Some(last) if last.0 == code => last.1 += n,
             _ => sums.push((code, n)),
         }
     }
-    sums
 }
 
-/// The keys whose count differs between two lists sorted by key, with the
-/// count before and after (0 when absent).
-fn changes<K: Ord + Copy>(before: &[(K, i64)], after: &[(K, i64)]) -> Vec<(K, i64, i64)> {
-    let mut changed = Vec::new();
+/// Sets `changed` to the keys whose count differs between two lists sorted by
+/// key, with the count before and after (0 when absent).
+fn changes<K: Ord + Copy>(before: &[(K, i64)], after: &[(K, i64)], changed: &mut Vec<(K, i64, i64)>) {
+    changed.clear();
     let (mut b, mut a) = (before.iter().peekable(), after.iter().peekable());
     loop {
         match (b.peek(), a.peek()) {
@@ -353,7 +376,7 @@ fn changes<K: Ord + Copy>(before: &[(K, i64)], after: &[(K, i64)]) -> Vec<(K, i6
                 changed.push((ka, 0, na));
                 a.next();
             }
-            (None, None) => return changed,
+            (None, None) => return,
         }
     }
 }
@@ -652,6 +675,8 @@ mod tests {
     fn changes_pairs_counts_by_key() {
         let before = [(1, 2), (3, 1), (5, 5)];
         let after = [(0, 1), (3, 1), (5, 6), (7, 2)];
-        assert_eq!(changes(&before, &after), vec![(0, 0, 1), (1, 2, 0), (5, 5, 6), (7, 0, 2)]);
+        let mut changed = vec![(9, 9, 9)];
+        changes(&before, &after, &mut changed);
+        assert_eq!(changed, vec![(0, 0, 1), (1, 2, 0), (5, 5, 6), (7, 0, 2)]);
     }
 }
