@@ -188,8 +188,9 @@ impl UserShard {
 
     /// Applies one time's updates and emits how the views change.
     fn apply(&mut self, mut updates: Vec<Update>, texts: &Texts, mut emit: impl FnMut(View, isize)) {
-        // Sorted by user, the views change in user order, the order the
-        // per-user reports' tables keep: their sorts then find runs already in order.
+        // Sorted by user, the views change in user order, which for user ids of
+        // one length is the text order the per-user reports' tables keep: their
+        // sorts then find runs already in order.
         updates.sort_unstable();
         let (top, per_group) = (self.top, self.per_group);
         let numbering = &self.numbering;
