@@ -269,7 +269,7 @@ pub struct EngineArgs {
     /// Read plain files larger than this many bytes in ranges, on several workers.
     /// An epoch of fewer files than workers also cuts files larger than a 64th
     /// of it, so that no worker idles.
-    #[arg(long, default_value_t = 64 << 20, value_parser = at_least_one_u64)]
+    #[arg(long, default_value_t = 16 << 20, value_parser = at_least_one_u64)]
     pub split_bytes: u64,
     /// Product dimension file or directory (id, name, category, brand, price or cost);
     /// repeatable, later files replacing the products they name.

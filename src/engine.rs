@@ -31,7 +31,7 @@ use crate::epochs::{CheckpointPolicy, EpochPlan, Planner, Retraction, Schedule, 
 use crate::formats::custom::CustomLayout;
 use crate::formats::Reject;
 use crate::formats::{FileKind, Format};
-use crate::ingest::{judge, read_piece, Piece, Tally};
+use crate::ingest::{accepted, judge, read_piece, Piece, Tally};
 use crate::reports::{build_reports, ReportParams, ReportSet, PER_ENTITY_REPORTS};
 use crate::sinks::csv_out::write_atomically;
 use crate::sinks::quality::{remove_rejects, write_epoch, write_rejects, EpochRecord, QualityRow};
@@ -449,6 +449,7 @@ fn apply(
     let mut epoch_facts = FileFacts::default();
     // Pieces of split files, judged once every worker's counts of their file are in.
     let mut waiting = Vec::new();
+    let mut applied_early = Vec::new();
     for &(i, part) in units.iter().skip(index).step_by(peers) {
         let file = &plan.files[i];
         let piece = read_piece(file, i, part, job.format_of(&file.path), reports, tables, bytes_read);
@@ -470,8 +471,19 @@ fn apply(
             if let Some(facts) = settle(flow, context, file, piece, &[&tally]) {
                 take_in(worker, flow, facts, &mut epoch_facts);
             }
-        } else {
+        } else if part == 0 {
+            // The first range carries the file's quality row, which needs the verdict.
             waiting.push(piece);
+        } else {
+            // A later range is applied before its file's verdict, while its maps
+            // are fresh in cache, and freed before the next range is read: holding
+            // every range's maps until all workers have read cost more time than
+            // reading them. Should the file be refused, the range is read again
+            // and taken back (see `take_back`); a refusal is rare.
+            let contribution = FileContribution { quality: None, facts: Some(piece.facts) };
+            record_contribution(context, file, part, &contribution);
+            take_in(worker, flow, contribution.facts.expect("just set"), &mut epoch_facts);
+            applied_early.push((i, part));
         }
     }
     crash_point("after-read", plan.epoch);
@@ -483,6 +495,12 @@ fn apply(
         let of_file: Vec<&Tally> = all.iter().filter(|t| t.file == i).collect();
         if let Some(facts) = settle(flow, context, &plan.files[i], piece, &of_file) {
             take_in(worker, flow, facts, &mut epoch_facts);
+        }
+    }
+    for (i, part) in applied_early {
+        let of_file: Vec<&Tally> = all.iter().filter(|t| t.file == i).collect();
+        if !accepted(&of_file, job.max_reject_rate) {
+            take_back(worker, flow, context, &plan.files[i], i, part);
         }
     }
     epoch_facts.feed(&mut flow.facts_in, 1, || {
@@ -532,13 +550,39 @@ fn settle(
         flow.quality_in.insert(quality.clone());
     }
     let contribution = FileContribution { quality: first.then_some(quality), facts: accepted.then_some(piece.facts) };
+    record_contribution(context, file, piece.tally.part, &contribution);
+    contribution.facts
+}
+
+/// Keeps what the state needs to take a piece back later, if there is a state.
+fn record_contribution(context: &StepContext<'_>, file: &InputFile, part: usize, contribution: &FileContribution) {
     if let Some(state) = context.state {
-        let path = state.contribution_path(file.hash, piece.tally.part);
-        if let Err(e) = write_binary(&path, &contribution) {
+        let path = state.contribution_path(file.hash, part);
+        if let Err(e) = write_binary(&path, contribution) {
             fail(format!("state {}: cannot write it: {e}", path.display()));
         }
     }
-    contribution.facts
+}
+
+/// Takes back a range applied before its file was refused: the same bytes read
+/// again give the same facts, fed negated within the same epoch, so that no
+/// report ever sees them.
+fn take_back(
+    worker: &mut Worker,
+    flow: &mut WorkerDataflow,
+    context: &StepContext<'_>,
+    file: &InputFile,
+    index: usize,
+    part: usize,
+) {
+    let StepContext { job, reports, tables, .. } = *context;
+    // Not counted again in the bytes read.
+    let uncounted = AtomicU64::new(0);
+    let piece = read_piece(file, index, part, job.format_of(&file.path), reports, tables, &uncounted);
+    piece.facts.feed(&mut flow.facts_in, -1, || {
+        worker.step();
+    });
+    record_contribution(context, file, part, &FileContribution { quality: None, facts: None });
 }
 
 /// Adds an accepted piece's facts to the epoch's: those that seldom recur in

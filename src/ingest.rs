@@ -106,27 +106,57 @@ fn fill_from_dimensions<'a>(record: &mut Record<'a>, tables: &'a Tables) {
 /// The verdict on a whole file from the tallies of all its pieces: its
 /// `_quality.csv` row, and whether its facts are applied.
 pub fn judge(file: &InputFile, tallies: &[&Tally], max_reject_rate: f64) -> (QualityRow, bool) {
-    let rows: u64 = tallies.iter().map(|t| t.rows).sum();
-    let mut kinds: BTreeMap<&str, u64> = BTreeMap::new();
-    for tally in tallies {
-        for (kind, n) in &tally.rejected {
-            *kinds.entry(kind).or_default() += n;
-        }
-    }
-    let rejected: u64 = kinds.values().sum();
-    let reasons = kinds.iter().map(|(kind, n)| format!("{kind}: {n}")).collect::<Vec<_>>().join("; ");
-    let refused = |reason: String| {
+    let counts = Counts::of(tallies);
+    if let Some(reason) = counts.refusal(max_reject_rate) {
         tracing::warn!(file = %file.name, "file refused: {reason}");
+        let rows = counts.rows;
         let row = QualityRow { file: file.name.clone(), rows, accepted: 0, rejected: rows, reason_counts: reason };
-        (row, false)
-    };
-    if let Some(reason) = tallies.iter().find_map(|t| t.unreadable.clone()) {
-        return refused(reason);
+        return (row, false);
     }
-    if rows > 0 && rejected as f64 > max_reject_rate * rows as f64 {
-        let share = rejected as f64 / rows as f64;
-        return refused(format!("{rejected} of {rows} rows rejected ({share:.4} > {max_reject_rate}); {reasons}"));
-    }
+    let Counts { rows, rejected, reasons, .. } = counts;
     let row = QualityRow { file: file.name.clone(), rows, accepted: rows - rejected, rejected, reason_counts: reasons };
     (row, true)
+}
+
+/// Whether a file is accepted, as [`judge`] decides, without its quality row.
+pub fn accepted(tallies: &[&Tally], max_reject_rate: f64) -> bool {
+    Counts::of(tallies).refusal(max_reject_rate).is_none()
+}
+
+/// A whole file's counts from the tallies of all its pieces.
+struct Counts {
+    rows: u64,
+    rejected: u64,
+    /// The rejects by kind, as `_quality.csv` words them.
+    reasons: String,
+    unreadable: Option<String>,
+}
+
+impl Counts {
+    fn of(tallies: &[&Tally]) -> Counts {
+        let rows: u64 = tallies.iter().map(|t| t.rows).sum();
+        let mut kinds: BTreeMap<&str, u64> = BTreeMap::new();
+        for tally in tallies {
+            for (kind, n) in &tally.rejected {
+                *kinds.entry(kind).or_default() += n;
+            }
+        }
+        let rejected: u64 = kinds.values().sum();
+        let reasons = kinds.iter().map(|(kind, n)| format!("{kind}: {n}")).collect::<Vec<_>>().join("; ");
+        let unreadable = tallies.iter().find_map(|t| t.unreadable.clone());
+        Counts { rows, rejected, reasons, unreadable }
+    }
+
+    /// Why the file is refused whole, if it is: unreadable, or over the reject rate.
+    fn refusal(&self, max_reject_rate: f64) -> Option<String> {
+        let Counts { rows, rejected, reasons, unreadable } = self;
+        if unreadable.is_some() {
+            return unreadable.clone();
+        }
+        if *rows > 0 && *rejected as f64 > max_reject_rate * *rows as f64 {
+            let share = *rejected as f64 / *rows as f64;
+            return Some(format!("{rejected} of {rows} rows rejected ({share:.4} > {max_reject_rate}); {reasons}"));
+        }
+        None
+    }
 }

@@ -115,18 +115,22 @@ pub struct Split {
 impl Split {
     /// How many ranges a plain file of `size` bytes is read in, in an epoch of
     /// `files` files: ranges of about `bytes` each and, when the epoch has fewer
-    /// files than workers, enough ranges of at least `bytes / 64` (1 MiB by
-    /// default) that no worker sits idle; never more than one range per worker.
+    /// files than workers, up to one range per worker, each of at least
+    /// `bytes / 64` (256 KiB by default), so that no worker sits idle.
     ///
-    /// Below `bytes / 64` a range's fixed costs (agreeing on the file's counts,
-    /// a rejects part) outweigh reading in parallel, and tying the floor to
-    /// `bytes` keeps a large `--split-bytes` the way to read every file whole.
+    /// Ranges well below the size of a whole export pay even on one worker: a
+    /// range's hash maps stay small enough for the processor's cache, and a range
+    /// other than a file's first is applied as soon as it is read (see
+    /// `engine::apply`). Below `bytes / 64` a range's fixed costs (agreeing on
+    /// the file's counts, a rejects part) outweigh reading in parallel, and tying
+    /// the floor to `bytes` keeps a large `--split-bytes` the way to read every
+    /// file whole.
     pub fn ranges(&self, size: u64, files: usize) -> u64 {
         let workers = self.workers.max(1) as u64;
         let by_size = size.div_ceil(self.bytes);
         let smallest_shared = (self.bytes / 64).max(1);
         let by_share = workers.div_ceil(files.max(1) as u64).min(size / smallest_shared);
-        by_size.max(by_share).clamp(1, workers)
+        by_size.max(by_share.min(workers)).max(1)
     }
 }
 
@@ -219,13 +223,15 @@ mod tests {
         assert_eq!(split.ranges(7 * MIB, 2), 1);
         // Under a 64th of --split-bytes: not worth a range.
         assert_eq!(split.ranges(MIB - 1, 1), 1);
-        // Large files by size, never more ranges than workers.
-        assert_eq!(split.ranges(200 * MIB, 8), 2);
+        // Large files by size, however many workers there are.
+        assert_eq!(split.ranges(200 * MIB, 8), 4);
         assert_eq!(split.ranges(0, 1), 1);
         let four = Split { bytes: 64 * MIB, workers: 4 };
         assert_eq!(four.ranges(3 * MIB, 1), 3);
         assert_eq!(four.ranges(100 * MIB, 3), 2);
-        assert_eq!(four.ranges(300 * MIB, 1), 4);
+        // Cut by size, not by the idle workers, once that gives more ranges.
+        assert_eq!(four.ranges(300 * MIB, 1), 5);
+        assert_eq!(four.ranges(150 * MIB, 1), 4);
         // A large --split-bytes still reads every file whole.
         let whole = Split { bytes: 1 << 40, workers: 4 };
         assert_eq!(whole.ranges(100 * MIB, 1), 1);

@@ -171,3 +171,31 @@ fn the_reject_rate_judges_the_whole_file_across_ranges() {
     let files = dir_files(&input);
     assert_reports_eq(&expected(&files, Params::default(), DEFAULT_MAX_REJECT_RATE), &read_output(&split), "split");
 }
+
+#[test]
+fn a_refused_file_read_in_ranges_leaves_nothing_behind_in_the_state() {
+    // A file's later ranges are applied before the verdict on the file; when it
+    // is refused they are taken back, and the state must keep no facts for them:
+    // replacing the file later retracts only what was applied.
+    let root = tempfile::tempdir().unwrap();
+    let (input, out, state) = (root.path().join("in"), root.path().join("out"), root.path().join("state"));
+    fs::create_dir_all(&input).unwrap();
+    fs::write(input.join("kept.csv"), awkward_file(1_500, 0)).unwrap();
+    // Bad rows only at the end: every range before the last one is clean.
+    let mut refused = awkward_file(1_000, 0);
+    refused.extend((0..300).flat_map(|i| format!("2019-10-01 10:00:00 UTC,view,y{i},1,c,b,N/A,u,s\n").into_bytes()));
+    fs::write(input.join("changing.csv"), &refused).unwrap();
+    let flags = ["-w", "2", "--split-bytes", "4000", "--state", state.to_str().unwrap(), "--replace-changed"];
+    run(&input, &out, &flags);
+    assert_eq!(read_quality(&out).iter().find(|q| q.file == "changing.csv").unwrap().accepted, 0);
+    let files = dir_files(&input);
+    assert_reports_eq(&expected(&files, Params::default(), DEFAULT_MAX_REJECT_RATE), &read_output(&out), "refused");
+
+    fs::write(input.join("changing.csv"), awkward_file(2_000, 0)).unwrap();
+    run(&input, &out, &flags);
+    assert_eq!(read_quality(&out).iter().find(|q| q.file == "changing.csv").unwrap().rejected, 0);
+    assert_reports_eq(&expected(&files, Params::default(), DEFAULT_MAX_REJECT_RATE), &read_output(&out), "replaced");
+    let whole = root.path().join("whole");
+    run(&input, &whole, &["-w", "1"]);
+    assert_reports_eq(&read_every_report(&whole), &read_every_report(&out), "every report");
+}
