@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{fold_into, Map, Names, Ticker};
 use crate::dataflow::diff::{Funnel, Visits};
-use crate::dataflow::{text_key, InteractionInputs, TextKey};
+use crate::dataflow::{text_key, InteractionInputs, TextKey, EMPTY};
 use crate::formats::fields::hour_of_day;
 use crate::records::{price_band, EventKind, Interaction};
 
@@ -27,6 +27,10 @@ pub struct InteractionFacts {
     brand: Map<TextKey, Funnel>,
     brand_buyer: Map<(TextKey, TextKey), i64>,
     hour: [Funnel; 24],
+    /// The keys of the event types [`EventKind`] names, once remembered (0 until
+    /// then): nearly every event has one of them, and this spares hashing its text.
+    #[serde(skip)]
+    known_types: [TextKey; 4],
 }
 
 impl InteractionFacts {
@@ -34,7 +38,16 @@ impl InteractionFacts {
         let kind = EventKind::of(event.event_type);
         let visit = Visits::of(kind);
         let funnel = Funnel::of(visit, event.price_cents);
-        let event_type = self.name(event.event_type);
+        let event_type = match kind {
+            EventKind::Other => self.name(event.event_type),
+            known => {
+                let slot = known as usize;
+                if self.known_types[slot] == EMPTY {
+                    self.known_types[slot] = self.names.remember(event.event_type);
+                }
+                self.known_types[slot]
+            }
+        };
         let category_id = self.name(event.category_id);
         let code = self.name(event.category_code);
         let brand = self.name(event.brand);
