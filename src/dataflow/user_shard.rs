@@ -190,8 +190,12 @@ impl UserShard {
     fn apply(&mut self, mut updates: Vec<Update>, texts: &Texts, mut emit: impl FnMut(View, isize)) {
         // Sorted by user, the views change in user order, which for user ids of
         // one length is the text order the per-user reports' tables keep: their
-        // sorts then find runs already in order.
-        updates.sort_unstable();
+        // sorts then find runs already in order. The sort compares the key alone,
+        // as one integer: the order of one key's updates does not matter, as
+        // `merge` sums them.
+        updates.sort_unstable_by_key(|&(user, code, brand, _)| {
+            (u128::from(user) << 64) | (u128::from(code) << 32) | u128::from(brand)
+        });
         let (top, per_group) = (self.top, self.per_group);
         let numbering = &self.numbering;
         let key = |number: u32| numbering.key(number);
