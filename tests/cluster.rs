@@ -7,6 +7,7 @@ mod common;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -48,12 +49,26 @@ fn report_files(out: &Path) -> Vec<(String, Vec<u8>)> {
 
 /// Free loopback ports, one per process, written as a hostfile.
 fn hostfile(dir: &Path, processes: usize) -> PathBuf {
-    let listeners: Vec<std::net::TcpListener> =
-        (0..processes).map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap()).collect();
-    let lines: Vec<String> = listeners.iter().map(|l| format!("{}\n", l.local_addr().unwrap())).collect();
+    let lines: Vec<String> = (0..processes).map(|_| format!("127.0.0.1:{}\n", free_port())).collect();
     let path = dir.join("hosts");
     fs::write(&path, lines.concat()).unwrap();
     path
+}
+
+/// A loopback port free now, below Linux's ephemeral range (32768 and up): a port
+/// the kernel hands out for port 0 may be taken, before a test's process listens
+/// on it, as the source port of a connection another test running alongside
+/// makes. Each call takes the next port of this test binary's own sequence.
+fn free_port() -> u16 {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    loop {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = 20_000 + (std::process::id().wrapping_mul(7).wrapping_add(n)) % 12_000;
+        let port = u16::try_from(port).expect("below 32000");
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 fn start(args: &[&str], hostfile: &Path, processes: usize, process: usize, log: &Path) -> Child {
