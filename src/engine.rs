@@ -444,8 +444,13 @@ fn apply(
     let StepContext { job, reports, state, bytes_read, tables } = *context;
     let (index, peers) = (worker.index(), worker.peers());
     let started = std::time::Instant::now();
-    let units: Vec<(usize, usize)> =
+    let mut units: Vec<(usize, usize)> =
         plan.files.iter().enumerate().flat_map(|(i, file)| (0..file.parts()).map(move |part| (i, part))).collect();
+    // The first ranges of split files, which wait for their file's verdict, are
+    // dealt last: each worker then holds its share of them, and for the
+    // shortest time. Dealt in file order, they would all fall to the same
+    // workers whenever a file's range count is a multiple of the worker count.
+    units.sort_by_key(|&(i, part)| (part == 0 && plan.files[i].parts() > 1, i, part));
     let mut epoch_facts = FileFacts::default();
     // Pieces of split files, judged once every worker's counts of their file are in.
     let mut waiting = Vec::new();
