@@ -1,6 +1,8 @@
 //! Reading a file, or one range of a large file, on one worker, and judging the
 //! whole file against the reject rate (SPEC §8): a file over the rate is
-//! refused whole, so its facts are kept back until the verdict.
+//! refused whole, so its facts are kept back until the verdict (a range other
+//! than a file's first is applied before it, and taken back if the file is
+//! refused: see `engine::apply`).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::AtomicU64;

@@ -5,7 +5,8 @@
 //! row is read, so a row costs a few hashes and hash-map updates and no
 //! allocation; a text is copied once per file, into the dictionary entries. A
 //! file's facts are held back until the whole file is read, because a file over
-//! the reject rate is refused whole.
+//! the reject rate is refused whole (a range of a large file other than its first
+//! is applied before that and taken back if need be: see `engine::apply`).
 
 mod interactions;
 mod sales;
