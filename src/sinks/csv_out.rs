@@ -88,17 +88,54 @@ impl CsvOut {
     }
 
     /// Flushes the file to disk and, for a replacement, renames it into place.
-    pub fn finish(mut self) -> io::Result<()> {
+    pub fn finish(self) -> io::Result<()> {
+        commit(vec![self.close()?])
+    }
+
+    /// Writes out the rows and starts the file's way to disk; [`commit`] waits
+    /// for it and puts a replacement in place.
+    pub fn close(mut self) -> io::Result<Closed> {
         self.write_out()?;
-        if let Some(file) = self.file.take() {
-            file.sync_data()?;
-        }
-        match &self.temporary {
-            Some(temporary) => fs::rename(temporary, &self.target),
-            None => Ok(()),
-        }
+        let file = self.file.take().expect("a file, not an in-memory renderer, is closed");
+        start_writeback(&file);
+        Ok(Closed { file, rename: self.temporary.take().map(|temporary| (temporary, self.target.clone())) })
     }
 }
+
+/// A file written in full whose data may not be on disk yet.
+pub struct Closed {
+    file: File,
+    /// For a replacement: from its temporary name to its final one.
+    rename: Option<(PathBuf, PathBuf)>,
+}
+
+/// Waits until every file is on disk, then renames the replacements into place.
+/// A worker writes a few dozen files per epoch: its writeback started as each was
+/// closed, so the file system can commit them together instead of one journal
+/// commit per file.
+pub fn commit(files: Vec<Closed>) -> io::Result<()> {
+    for closed in &files {
+        closed.file.sync_data()?;
+    }
+    for closed in files {
+        if let Some((temporary, target)) = closed.rename {
+            fs::rename(temporary, target)?;
+        }
+    }
+    Ok(())
+}
+
+/// Asks the kernel to start writing the file's data back now, without waiting.
+#[cfg(target_os = "linux")]
+fn start_writeback(file: &File) {
+    use std::os::fd::AsRawFd;
+    // SAFETY: the descriptor is open for the call; the call only schedules I/O.
+    // A failure is not an error: the sync in `commit` writes the data anyway.
+    unsafe { libc::sync_file_range(file.as_raw_fd(), 0, 0, libc::SYNC_FILE_RANGE_WRITE) };
+}
+
+#[cfg(not(target_os = "linux"))]
+fn start_writeback(_file: &File) {}
 
 /// One row encoded as a CSV line, ready for [`CsvOut::rendered`]: tables keep
 /// their rows encoded, so rewriting a large report copies bytes instead of

@@ -10,6 +10,7 @@ pub mod csv_out;
 pub mod quality;
 
 use std::cell::RefCell;
+use std::cmp::Ordering;
 use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 use std::hash::Hash;
@@ -23,7 +24,7 @@ use timely::dataflow::operators::vec::Filter;
 use timely::dataflow::operators::Exchange;
 
 use crate::dataflow::{Coll, Time};
-use csv_out::{render, CsvOut, Fields};
+use csv_out::{commit, render, Closed, CsvOut, Fields};
 
 /// A row of a report: its `Ord` is the report's row order, and it writes its
 /// own columns.
@@ -113,9 +114,13 @@ impl<R: ReportRow> Table<R> {
             self.merge(updates, lines);
             return;
         }
+        // Updates are in row order, so each search starts where the last ended.
+        let mut from = 0;
         for (row, diff) in updates {
             let line = lines.next();
-            match self.rows.binary_search_by(|(kept, _)| kept.cmp(&row)) {
+            let found = gallop(&self.rows, from, |(kept, _)| kept.cmp(&row));
+            from = found.map_or_else(|at| at, |at| at + 1);
+            match found {
                 Ok(at) => {
                     let n = &mut self.rows[at].1;
                     let before = *n;
@@ -235,6 +240,21 @@ impl<R: ReportRow> Table<R> {
     }
 }
 
+/// `items[from..].binary_search_by(compare)`, as an index into `items`, for a
+/// target near `from`: it probes 1, 2, 4, ... places ahead before searching
+/// between the last two probes, so a few sorted updates to a large table cost
+/// a few comparisons each, close together in memory.
+fn gallop<T>(items: &[T], from: usize, compare: impl Fn(&T) -> Ordering) -> Result<usize, usize> {
+    let rest = &items[from..];
+    let mut bound = 1;
+    while bound < rest.len() && compare(&rest[bound - 1]) == Ordering::Less {
+        bound *= 2;
+    }
+    let start = bound / 2;
+    let offset = from + start;
+    rest[start..bound.min(rest.len())].binary_search_by(compare).map(|at| offset + at).map_err(|at| offset + at)
+}
+
 /// A net change for a change log: the row, its change, and its CSV line when
 /// it is already encoded.
 type Change<'a, R> = (&'a R, isize, Option<&'a [u8]>);
@@ -287,7 +307,8 @@ fn consolidate_rows<R: Ord>(updates: &mut Vec<(R, isize)>) {
 /// `None` when the step only restored a checkpoint (nothing changed since it was
 /// written, so change logs get no rows).
 trait OutputFile {
-    fn write(&mut self, out_dir: &Path, epoch: Option<u64>) -> io::Result<()>;
+    /// Writes the file if it changed; `closed` takes it, for [`commit`] to make durable.
+    fn write(&mut self, out_dir: &Path, epoch: Option<u64>, closed: &mut Vec<Closed>) -> io::Result<()>;
 }
 
 struct ReportFile<R> {
@@ -299,7 +320,7 @@ struct ReportFile<R> {
 }
 
 impl<R: ReportRow> OutputFile for ReportFile<R> {
-    fn write(&mut self, out_dir: &Path, _epoch: Option<u64>) -> io::Result<()> {
+    fn write(&mut self, out_dir: &Path, _epoch: Option<u64>, closed: &mut Vec<Closed>) -> io::Result<()> {
         let mut table = self.table.borrow_mut();
         table.settle();
         if self.written && !table.changed {
@@ -314,7 +335,7 @@ impl<R: ReportRow> OutputFile for ReportFile<R> {
         for line in table.lines() {
             csv.rendered(line)?;
         }
-        csv.finish()?;
+        closed.push(csv.close()?);
         table.changed = false;
         self.written = true;
         Ok(())
@@ -353,22 +374,28 @@ impl<R: ReportRow> ChangeLog<R> {
 }
 
 impl<R: ReportRow> OutputFile for ChangeLog<R> {
-    fn write(&mut self, out_dir: &Path, epoch: Option<u64>) -> io::Result<()> {
+    fn write(&mut self, out_dir: &Path, epoch: Option<u64>, closed: &mut Vec<Closed>) -> io::Result<()> {
         let (own, mut others) = match &self.source {
             ChangeSource::Table(table) => {
                 let pending = table.borrow_mut().take_log();
-                return self.write_gathered(out_dir, epoch, pending);
+                return self.write_gathered(out_dir, epoch, pending, closed);
             }
             ChangeSource::Parts { own, others } => (Rc::clone(own), std::mem::take(&mut *others.borrow_mut())),
         };
         consolidate_rows(&mut others);
         let mut own = own.borrow_mut();
-        own.settle_showing(|changes, lines| self.append(out_dir, epoch, &merge_changes(changes, lines, &others)))
+        own.settle_showing(|changes, lines| self.append(out_dir, epoch, &merge_changes(changes, lines, &others), closed))
     }
 }
 
 impl<R: ReportRow> ChangeLog<R> {
-    fn write_gathered(&mut self, out_dir: &Path, epoch: Option<u64>, mut pending: Vec<(R, isize)>) -> io::Result<()> {
+    fn write_gathered(
+        &mut self,
+        out_dir: &Path,
+        epoch: Option<u64>,
+        mut pending: Vec<(R, isize)>,
+        closed: &mut Vec<Closed>,
+    ) -> io::Result<()> {
         if let Some((row, table)) = &self.placeholder {
             let mut table = table.borrow_mut();
             table.settle();
@@ -381,12 +408,18 @@ impl<R: ReportRow> ChangeLog<R> {
         // In row order, each row once with its net change, none unchanged.
         consolidate_rows(&mut pending);
         let changes: Vec<Change<'_, R>> = pending.iter().map(|(row, diff)| (row, *diff, None)).collect();
-        self.append(out_dir, epoch, &changes)
+        self.append(out_dir, epoch, &changes, closed)
     }
 
     /// Appends `epoch`'s net changes, in row order, to the log: the rows that
     /// left, then those that entered.
-    fn append(&mut self, out_dir: &Path, epoch: Option<u64>, changes: &[Change<'_, R>]) -> io::Result<()> {
+    fn append(
+        &mut self,
+        out_dir: &Path,
+        epoch: Option<u64>,
+        changes: &[Change<'_, R>],
+        closed: &mut Vec<Closed>,
+    ) -> io::Result<()> {
         let Some(epoch) = epoch else { return Ok(()) };
         if self.started && changes.is_empty() {
             return Ok(());
@@ -415,7 +448,7 @@ impl<R: ReportRow> ChangeLog<R> {
                 }
             }
         }
-        csv.finish()?;
+        closed.push(csv.close()?);
         self.started = true;
         Ok(())
     }
@@ -520,7 +553,11 @@ impl Outputs {
     /// Writes every table that changed in the step just completed, and the
     /// change logs for `epoch`.
     pub fn write(&mut self, out_dir: &Path, epoch: Option<u64>) -> io::Result<()> {
-        self.files.iter_mut().try_for_each(|file| file.write(out_dir, epoch))
+        let mut closed = Vec::new();
+        for file in &mut self.files {
+            file.write(out_dir, epoch, &mut closed)?;
+        }
+        commit(closed)
     }
 }
 
@@ -583,7 +620,7 @@ mod tests {
 
     use serde::{Deserialize, Serialize};
 
-    use super::{csv_out::Fields, merge_changes, ReportRow, Table};
+    use super::{csv_out::Fields, gallop, merge_changes, ReportRow, Table};
 
     #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
     struct Row(u32, String);
@@ -625,6 +662,21 @@ mod tests {
             assert_eq!(lines, expected, "step {step}");
             assert_eq!(table.is_empty(), model.is_empty(), "step {step}");
         }
+    }
+
+    #[test]
+    fn galloping_finds_what_a_binary_search_finds() {
+        let items: Vec<u32> = (0..300).map(|i| i * 3).collect();
+        for from in [0, 1, 2, 7, 64, 150, 299, 300] {
+            for target in 0..=905 {
+                let expected = match items[from..].binary_search(&target) {
+                    Ok(at) => Ok(from + at),
+                    Err(at) => Err(from + at),
+                };
+                assert_eq!(gallop(&items, from, |item| item.cmp(&target)), expected, "from {from}, target {target}");
+            }
+        }
+        assert_eq!(gallop(&[] as &[u32], 0, |item| item.cmp(&1)), Err(0));
     }
 
     #[test]

@@ -164,19 +164,24 @@ fn score<'a>(customers: impl Iterator<Item = &'a Figures>, reference: Day) -> Ve
     let mut rows: Vec<(i64, [u8; 3])> = figures.iter().map(|f| (i64::from(reference - f.last_order), [0; 3])).collect();
     let n = rows.len();
     let quintile = |rank: usize| (1 + 5 * rank / n) as u8;
-    let mut order: Vec<usize> = (0..n).collect();
-    // Rows are in customer_id order, and stable sorts keep it among ties.
-    order.sort_by_key(|&i| std::cmp::Reverse(rows[i].0));
-    for (rank, &i) in order.iter().enumerate() {
-        rows[i].1[0] = quintile(rank);
-    }
-    order.sort_by_key(|&i| (figures[i].frequency, i));
-    for (rank, &i) in order.iter().enumerate() {
-        rows[i].1[1] = quintile(rank);
-    }
-    order.sort_by_key(|&i| (figures[i].monetary_cents, i));
-    for (rank, &i) in order.iter().enumerate() {
-        rows[i].1[2] = quintile(rank);
+    // Rows are in customer_id order, so a row's index breaks ties as the SQL does.
+    // Keys and indices sorted together, not indices by a key looked up elsewhere,
+    // keep each sort's comparisons in cache.
+    let mut order: Vec<(i64, usize)> = Vec::with_capacity(n);
+    for (score, key) in [
+        |_: &Figures, recency: i64| -recency,
+        |f: &Figures, _| f.frequency,
+        |f: &Figures, _| f.monetary_cents,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        order.clear();
+        order.extend(figures.iter().zip(&rows).enumerate().map(|(i, (f, row))| (key(f, row.0), i)));
+        order.sort_unstable();
+        for (rank, &(_, i)) in order.iter().enumerate() {
+            rows[i].1[score] = quintile(rank);
+        }
     }
     rows
 }
