@@ -179,20 +179,24 @@ pub fn examine(file: &mut InputFile, ranges: u64) -> io::Result<()> {
         }
         let chunk = &buffer[..n];
         hasher.update(chunk);
-        if !cuts.is_empty() {
-            for i in memchr::memchr2_iter(b'"', b'\n', chunk) {
-                if chunk[i] == b'"' {
-                    quotes += 1;
-                    continue;
-                }
-                lines += 1;
-                let position = offset + i as u64 + 1;
-                if quotes % 2 == 0 && cuts.last().is_some_and(|&cut| position >= cut) {
+        // Before a cut only lines and quotes matter, counted in bulk; from it on,
+        // each quote and line feed is looked at until the record ends.
+        let mut at = 0;
+        while let Some(&cut) = cuts.last().filter(|_| at < n) {
+            // A line feed just before the cut ends a record at the cut itself.
+            let scan_from = ((cut - 1).saturating_sub(offset) as usize).clamp(at, n);
+            let (more_lines, more_quotes) = count_lines_and_quotes(&chunk[at..scan_from]);
+            (lines, quotes) = (lines + more_lines, quotes + more_quotes);
+            match record_end(&chunk[scan_from..], &mut lines, &mut quotes) {
+                Some(end) => {
+                    at = scan_from + end;
+                    let position = offset + at as u64;
                     while cuts.last().is_some_and(|&cut| position >= cut) {
                         cuts.pop();
                     }
                     starts.push(ByteRange { start: position, end: 0, lines_before: lines });
                 }
+                None => at = n,
             }
         }
         offset += n as u64;
@@ -209,9 +213,96 @@ pub fn examine(file: &mut InputFile, ranges: u64) -> io::Result<()> {
     Ok(())
 }
 
+/// Counts the line feeds and quotes in `bytes` up to the first line feed
+/// outside quotes (an even count of quotes so far), and returns the index just
+/// after it.
+fn record_end(bytes: &[u8], lines: &mut u64, quotes: &mut u64) -> Option<usize> {
+    for i in memchr::memchr2_iter(b'"', b'\n', bytes) {
+        if bytes[i] == b'"' {
+            *quotes += 1;
+        } else {
+            *lines += 1;
+            if *quotes % 2 == 0 {
+                return Some(i + 1);
+            }
+        }
+    }
+    None
+}
+
+/// The line feeds and quotes in `bytes`. Counted in blocks whose totals fit a
+/// `u8` and whose length is a multiple of any vector width, so that the compiler
+/// keeps the counters in vector lanes: a file is mostly counted, and visiting
+/// each of its line feeds in turn costs far more.
+fn count_lines_and_quotes(bytes: &[u8]) -> (u64, u64) {
+    let (mut lines, mut quotes) = (0u64, 0u64);
+    for block in bytes.chunks(192) {
+        let (mut block_lines, mut block_quotes) = (0u8, 0u8);
+        for &byte in block {
+            block_lines += u8::from(byte == b'\n');
+            block_quotes += u8::from(byte == b'"');
+        }
+        (lines, quotes) = (lines + u64::from(block_lines), quotes + u64::from(block_quotes));
+    }
+    (lines, quotes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::Split;
+
+    #[test]
+    fn ranges_start_after_a_line_feed_outside_quotes_wherever_the_reads_end() {
+        // Over 1 MiB, so that records and quoted fields span the reads of the hashing pass.
+        let mut text = Vec::new();
+        for i in 0..60_000u32 {
+            let row = match i % 5 {
+                0 => format!("{i},\"quoted\nover \"\"lines\"\"\n\",x\n"),
+                1 => format!("{i},\"{}\"\r\n", "y".repeat((i % 300) as usize)),
+                2 => "\n".to_string(),
+                _ => format!("{i},plain,{}\n", i * 7),
+            };
+            text.extend_from_slice(row.as_bytes());
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rows.csv");
+        std::fs::write(&path, &text).unwrap();
+        let meta = std::fs::metadata(&path).unwrap();
+        for parts in [2, 3, 7, 64, 500] {
+            let mut file = super::InputFile::new(path.clone(), "rows.csv".into(), &meta);
+            super::examine(&mut file, parts).unwrap();
+            // Each nominal cut moves to the end of the record it falls in, byte by byte.
+            let size = text.len() as u64;
+            let mut expected: Vec<super::ByteRange> = Vec::new();
+            let (mut quotes, mut lines, mut next) = (0u64, 0u64, 1u64);
+            for (i, &byte) in text.iter().enumerate() {
+                quotes += u64::from(byte == b'"');
+                if byte != b'\n' {
+                    continue;
+                }
+                lines += 1;
+                let position = i as u64 + 1;
+                if quotes % 2 == 0 && next < parts && position >= size * next / parts && position < size {
+                    while next < parts && position >= size * next / parts {
+                        next += 1;
+                    }
+                    expected.push(super::ByteRange { start: position, end: 0, lines_before: lines });
+                }
+            }
+            let starts: Vec<(u64, u64)> = file.ranges.iter().skip(1).map(|r| (r.start, r.lines_before)).collect();
+            let want: Vec<(u64, u64)> = expected.iter().map(|r| (r.start, r.lines_before)).collect();
+            assert_eq!(starts, want, "{parts} parts");
+            assert_eq!(file.ranges.last().unwrap().end, size);
+        }
+    }
+
+    #[test]
+    fn lines_and_quotes_are_counted_across_blocks() {
+        let text: Vec<u8> = (0..1000).map(|i| [b'a', b'\n', b'"', b'x', b'\n'][i % 5]).collect();
+        assert_eq!(super::count_lines_and_quotes(&text), (400, 200));
+        assert_eq!(super::count_lines_and_quotes(&[b'\n'; 700]), (700, 0));
+        assert_eq!(super::count_lines_and_quotes(b""), (0, 0));
+    }
 
     #[test]
     fn few_files_are_cut_so_that_every_worker_reads() {
