@@ -185,19 +185,32 @@ pub fn run(job: Job, bytes_read: Arc<AtomicU64>, stop: &'static AtomicBool) -> R
         &mut worker_config,
         &differential_dataflow::Config::default().idle_merge_effort(None),
     );
+    let workers_here = job.workers.max(1);
+    let alone = job.cluster.is_none();
     let shared = Arc::new((job, state, resume));
+    let (finished, results) = std::sync::mpsc::channel();
     let guards = timely::execute::execute_from(builders, others, worker_config, move |worker| {
         let (job, state, resume) = &*shared;
-        run_worker(worker, job, state.as_ref(), resume.as_ref(), &bytes_read, stop)
+        let finished = |summary| _ = finished.send(summary);
+        run_worker(worker, job, state.as_ref(), resume.as_ref(), &bytes_read, stop, &finished);
     })
     .map_err(|e| anyhow!(e))?;
-    let mut summary = RunSummary::default();
-    for result in guards.join() {
-        if let Some(s) = result.map_err(|e| anyhow!(e))? {
-            summary = s;
+    if alone {
+        // A process alone need not wait while its workers wind their dataflows
+        // down and free a run's worth of small allocations (tens of milliseconds
+        // on a large run): it goes on, and exits, as soon as each has handed
+        // over. Processes of a cluster join their workers, which close their
+        // connections in order.
+        let summaries: Vec<Option<RunSummary>> = results.iter().take(workers_here).collect();
+        if summaries.len() == workers_here {
+            std::mem::forget(guards);
+            return Ok(summaries.into_iter().flatten().next().unwrap_or_default());
         }
     }
-    Ok(summary)
+    for result in guards.join() {
+        result.map_err(|e| anyhow!(e))?;
+    }
+    Ok(results.try_iter().flatten().next().unwrap_or_default())
 }
 
 /// Stops the whole process. Workers wait on each other at every step, so a
@@ -250,7 +263,8 @@ impl WorkerDataflow {
     }
 }
 
-/// One worker's whole run. Worker 0 returns the summary.
+/// One worker's whole run; it hands `finished` its summary (worker 0's only) once
+/// every output is written.
 fn run_worker(
     worker: &mut Worker,
     job: &Job,
@@ -258,7 +272,8 @@ fn run_worker(
     resume: Option<&Manifest>,
     bytes_read: &AtomicU64,
     stop: &'static AtomicBool,
-) -> Option<RunSummary> {
+    finished: &dyn Fn(Option<RunSummary>),
+) {
     let index = worker.index();
     let peers = worker.peers();
     let probe = ProbeHandle::<Time>::new();
@@ -421,13 +436,15 @@ fn run_worker(
             traces.compact_to(time);
         }
     }
+    // Every output is written (the schedule ends between steps): the summary is
+    // final before the dataflow winds down.
+    summary.quality = flow.quality_table.rows();
+    finished((index == 0).then_some(summary));
     drop(flow.facts_in);
     drop(flow.dimensions_in);
     drop(flow.quality_in);
     drop(barrier);
     worker.step_or_park_while(None, || !probe.done());
-    summary.quality = flow.quality_table.rows();
-    (index == 0).then_some(summary)
 }
 
 /// Reads this worker's share of an epoch's files (whole files, and ranges of

@@ -22,5 +22,15 @@ fn main() {
         // SAFETY: sets a plain integer option; mimalloc reads it each time it purges.
         unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) };
     }
-    std::process::exit(cartflow::cli::main());
+    let code = cartflow::cli::main();
+    // Everything cartflow writes is on disk by now (reports and state are synced
+    // before they count); the standard streams are flushed here.
+    use std::io::Write as _;
+    _ = std::io::stdout().flush();
+    _ = std::io::stderr().flush();
+    // SAFETY: ends the process without running exit handlers. The one that
+    // matters is mimalloc's, which at exit hands every page it still holds back to
+    // the system one `madvise` at a time (most of the 50-60 ms a 5M-event run
+    // took from its last epoch to its end) only for the process to drop them all.
+    unsafe { libc::_exit(code) }
 }
