@@ -10,7 +10,6 @@ pub mod csv_out;
 pub mod quality;
 
 use std::cell::RefCell;
-use std::cmp::Ordering;
 use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 use std::hash::Hash;
@@ -114,13 +113,9 @@ impl<R: ReportRow> Table<R> {
             self.merge(updates, lines);
             return;
         }
-        // Updates are in row order, so each search starts where the last ended.
-        let mut from = 0;
         for (row, diff) in updates {
             let line = lines.next();
-            let found = gallop(&self.rows, from, |(kept, _)| kept.cmp(&row));
-            from = found.map_or_else(|at| at, |at| at + 1);
-            match found {
+            match self.rows.binary_search_by(|(kept, _)| kept.cmp(&row)) {
                 Ok(at) => {
                     let n = &mut self.rows[at].1;
                     let before = *n;
@@ -238,21 +233,6 @@ impl<R: ReportRow> Table<R> {
     fn lines(&self) -> impl Iterator<Item = &[u8]> {
         self.entries().flat_map(|(_, n, line)| std::iter::repeat_n(line, n.max(0) as usize))
     }
-}
-
-/// `items[from..].binary_search_by(compare)`, as an index into `items`, for a
-/// target near `from`: it probes 1, 2, 4, ... places ahead before searching
-/// between the last two probes, so a few sorted updates to a large table cost
-/// a few comparisons each, close together in memory.
-fn gallop<T>(items: &[T], from: usize, compare: impl Fn(&T) -> Ordering) -> Result<usize, usize> {
-    let rest = &items[from..];
-    let mut bound = 1;
-    while bound < rest.len() && compare(&rest[bound - 1]) == Ordering::Less {
-        bound *= 2;
-    }
-    let start = bound / 2;
-    let offset = from + start;
-    rest[start..bound.min(rest.len())].binary_search_by(compare).map(|at| offset + at).map_err(|at| offset + at)
 }
 
 /// A net change for a change log: the row, its change, and its CSV line when
@@ -620,7 +600,7 @@ mod tests {
 
     use serde::{Deserialize, Serialize};
 
-    use super::{csv_out::Fields, gallop, merge_changes, ReportRow, Table};
+    use super::{csv_out::Fields, merge_changes, ReportRow, Table};
 
     #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
     struct Row(u32, String);
@@ -662,21 +642,6 @@ mod tests {
             assert_eq!(lines, expected, "step {step}");
             assert_eq!(table.is_empty(), model.is_empty(), "step {step}");
         }
-    }
-
-    #[test]
-    fn galloping_finds_what_a_binary_search_finds() {
-        let items: Vec<u32> = (0..300).map(|i| i * 3).collect();
-        for from in [0, 1, 2, 7, 64, 150, 299, 300] {
-            for target in 0..=905 {
-                let expected = match items[from..].binary_search(&target) {
-                    Ok(at) => Ok(from + at),
-                    Err(at) => Err(from + at),
-                };
-                assert_eq!(gallop(&items, from, |item| item.cmp(&target)), expected, "from {from}, target {target}");
-            }
-        }
-        assert_eq!(gallop(&[] as &[u32], 0, |item| item.cmp(&1)), Err(0));
     }
 
     #[test]
