@@ -30,7 +30,7 @@ fn main() {
     _ = std::io::stderr().flush();
     // SAFETY: ends the process without running exit handlers. The one that
     // matters is mimalloc's, which at exit hands every page it still holds back to
-    // the system one `madvise` at a time (most of the 50-60 ms a 5M-event run
+    // the system one `madvise` at a time (most of the 47-68 ms a 5M-event run
     // took from its last epoch to its end) only for the process to drop them all.
     unsafe { libc::_exit(code) }
 }

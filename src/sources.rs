@@ -184,7 +184,7 @@ pub fn examine(file: &mut InputFile, ranges: u64) -> io::Result<()> {
         let mut at = 0;
         while let Some(&cut) = cuts.last().filter(|_| at < n) {
             // A line feed just before the cut ends a record at the cut itself.
-            let scan_from = ((cut - 1).saturating_sub(offset) as usize).clamp(at, n);
+            let scan_from = (cut.saturating_sub(1).saturating_sub(offset) as usize).clamp(at, n);
             let (more_lines, more_quotes) = count_lines_and_quotes(&chunk[at..scan_from]);
             (lines, quotes) = (lines + more_lines, quotes + more_quotes);
             match record_end(&chunk[scan_from..], &mut lines, &mut quotes) {

@@ -168,7 +168,7 @@ fn score<'a>(customers: impl Iterator<Item = &'a Figures>, reference: Day) -> Ve
     // Keys and indices sorted together, not indices by a key looked up elsewhere,
     // keep each sort's comparisons in cache.
     let mut order: Vec<(i64, usize)> = Vec::with_capacity(n);
-    for (score, key) in [
+    for (column, key) in [
         |_: &Figures, recency: i64| -recency,
         |f: &Figures, _| f.frequency,
         |f: &Figures, _| f.monetary_cents,
@@ -180,7 +180,7 @@ fn score<'a>(customers: impl Iterator<Item = &'a Figures>, reference: Day) -> Ve
         order.extend(figures.iter().zip(&rows).enumerate().map(|(i, (f, row))| (key(f, row.0), i)));
         order.sort_unstable();
         for (rank, &(_, i)) in order.iter().enumerate() {
-            rows[i].1[score] = quintile(rank);
+            rows[i].1[column] = quintile(rank);
         }
     }
     rows
