@@ -364,7 +364,9 @@ impl<R: ReportRow> OutputFile for ChangeLog<R> {
         };
         consolidate_rows(&mut others);
         let mut own = own.borrow_mut();
-        own.settle_showing(|changes, lines| self.append(out_dir, epoch, &merge_changes(changes, lines, &others), closed))
+        own.settle_showing(|changes, lines| {
+            self.append(out_dir, epoch, &merge_changes(changes, lines, &others), closed)
+        })
     }
 }
 

@@ -168,13 +168,10 @@ fn score<'a>(customers: impl Iterator<Item = &'a Figures>, reference: Day) -> Ve
     // Keys and indices sorted together, not indices by a key looked up elsewhere,
     // keep each sort's comparisons in cache.
     let mut order: Vec<(i64, usize)> = Vec::with_capacity(n);
-    for (column, key) in [
-        |_: &Figures, recency: i64| -recency,
-        |f: &Figures, _| f.frequency,
-        |f: &Figures, _| f.monetary_cents,
-    ]
-    .into_iter()
-    .enumerate()
+    for (column, key) in
+        [|_: &Figures, recency: i64| -recency, |f: &Figures, _| f.frequency, |f: &Figures, _| f.monetary_cents]
+            .into_iter()
+            .enumerate()
     {
         order.clear();
         order.extend(figures.iter().zip(&rows).enumerate().map(|(i, (f, row))| (key(f, row.0), i)));
