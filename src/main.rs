@@ -23,8 +23,9 @@ fn main() {
         unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, PURGE_DELAY_MS) };
     }
     let code = cartflow::cli::main();
-    // Everything cartflow writes is on disk by now (reports and state are synced
-    // before they count); the standard streams are flushed here.
+    // Every file cartflow writes is complete by now: reports and state are
+    // synced before they count, other files are written and closed before
+    // `cli::main` returns, and the standard streams are flushed here.
     use std::io::Write as _;
     _ = std::io::stdout().flush();
     _ = std::io::stderr().flush();
