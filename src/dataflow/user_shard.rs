@@ -156,11 +156,52 @@ impl Numbering {
     }
 }
 
+/// Each numbered code and brand's place in the order of their texts, so that
+/// a tie between a user's pairs is broken by comparing two integers instead of
+/// looking up and comparing four texts.
+#[derive(Default)]
+struct TextOrder {
+    /// By number: equal for equal texts (a key whose text has not arrived reads
+    /// as the empty text, as [`text_of`] leaves it).
+    ranks: Vec<u32>,
+    /// How many texts the ranks were computed with: texts are only ever added,
+    /// so a different count means some may have arrived.
+    texts_seen: usize,
+}
+
+impl TextOrder {
+    /// Ranks every number again if a number or a text came since the last time.
+    fn refresh(&mut self, numbering: &Numbering, texts: &Texts) {
+        if self.ranks.len() == numbering.keys.len() && self.texts_seen == texts.len() {
+            return;
+        }
+        let mut by_text: Vec<(std::borrow::Cow<'_, str>, u32)> = (0..numbering.keys.len() as u32)
+            .map(|number| (text_of(texts, numbering.key(number)).unwrap_or_default(), number))
+            .collect();
+        by_text.sort_unstable();
+        self.ranks = vec![0; by_text.len()];
+        let mut rank = 0;
+        for (place, (text, number)) in by_text.iter().enumerate() {
+            if place > 0 && by_text[place - 1].0 != *text {
+                rank = place as u32;
+            }
+            self.ranks[*number as usize] = rank;
+        }
+        self.texts_seen = texts.len();
+    }
+
+    /// Where a (code, brand) pair sorts by its two texts.
+    fn place(&self, (code, brand): (u32, u32)) -> (u32, u32) {
+        (self.ranks[code as usize], self.ranks[brand as usize])
+    }
+}
+
 /// One worker's users and what it last derived from them.
 struct UserShard {
     top: usize,
     per_group: usize,
     numbering: Numbering,
+    text_order: TextOrder,
     /// Each user's counts, sorted by (code, brand) number, events > 0.
     users: Map<TextKey, Vec<Count>>,
     /// (user, code) pairs by their events.
@@ -175,6 +216,7 @@ impl UserShard {
             top,
             per_group,
             numbering: Numbering::default(),
+            text_order: TextOrder::default(),
             users: Map::default(),
             pairs: Ranking::default(),
             groups: Map::default(),
@@ -196,8 +238,14 @@ impl UserShard {
         updates.sort_unstable_by_key(|&(user, code, brand, _)| {
             (u128::from(user) << 64) | (u128::from(code) << 32) | u128::from(brand)
         });
+        if self.users.is_empty() {
+            // Every user is new: the map is made at its final size instead of
+            // growing by doubling, which moves every user at each step.
+            self.users.reserve(updates.chunk_by(|a, b| a.0 == b.0).count());
+        }
+        self.text_order.refresh(&self.numbering, texts);
         let (top, per_group) = (self.top, self.per_group);
-        let numbering = &self.numbering;
+        let (numbering, text_order) = (&self.numbering, &self.text_order);
         let key = |number: u32| numbering.key(number);
         let mut dirty_groups = Vec::new();
         // Reused for every user: most users change once, and a user's lists are short.
@@ -213,7 +261,7 @@ impl UserShard {
             };
             let after = merge(&before, run.iter().map(|&(_, code, brand, diff)| ((code, brand), diff)));
 
-            let (old, new) = (preference(&before, numbering, texts), preference(&after, numbering, texts));
+            let (old, new) = (preference(&before, numbering, text_order), preference(&after, numbering, text_order));
             if old != new {
                 old.into_iter().for_each(|preference| emit(View::Preference(user, preference), -1));
                 new.into_iter().for_each(|preference| emit(View::Preference(user, preference), 1));
@@ -321,15 +369,14 @@ fn merge(counts: &[Count], updates: impl ExactSizeIterator<Item = ((u32, u32), i
 
 /// The user's preference: the (code, brand) with the most events, the smallest
 /// by text among ties, leaving out events with neither a code nor a brand.
-fn preference(counts: &[Count], numbering: &Numbering, texts: &Texts) -> Option<Preference> {
-    let text = |number: u32| text_of(texts, numbering.key(number)).unwrap_or_default();
+fn preference(counts: &[Count], numbering: &Numbering, text_order: &TextOrder) -> Option<Preference> {
     // Number 0 is the empty text.
     let shown = || counts.iter().filter(|(code, brand, _)| !(*code == 0 && *brand == 0));
     let total: i64 = shown().map(|(_, _, n)| n).sum();
     let most = shown().map(|(_, _, n)| *n).max()?;
     let chosen = shown()
         .filter(|(_, _, n)| *n == most)
-        .min_by(|a, b| (text(a.0), text(a.1)).cmp(&(text(b.0), text(b.1))))
+        .min_by_key(|(code, brand, _)| text_order.place((*code, *brand)))
         .expect("the most events belong to some pair");
     Some((numbering.key(chosen.0), numbering.key(chosen.1), most, total))
 }
@@ -496,7 +543,8 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::{
-        changes, merge, preference, Count, Desc, Numbering, Preference, Ranking, Texts, Triple, UserShard, View, EMPTY,
+        changes, merge, preference, Count, Desc, Numbering, Preference, Ranking, TextOrder, Texts, Triple, UserShard,
+        View, EMPTY,
     };
 
     /// Texts whose order is not the order of their keys, so that breaking a tie
@@ -583,7 +631,25 @@ mod tests {
     /// [`preference`] of counts given by key.
     fn preference_by_key(counts: &[(u64, u64, i64)], texts: &Texts) -> Option<Preference> {
         let (counts, numbering) = numbered(counts);
-        preference(&counts, &numbering, texts)
+        let mut text_order = TextOrder::default();
+        text_order.refresh(&numbering, texts);
+        preference(&counts, &numbering, &text_order)
+    }
+
+    #[test]
+    fn text_order_follows_texts_that_arrive_after_their_numbers() {
+        let mut texts = texts();
+        let (_, mut numbering) = numbered(&[]);
+        let late = numbering.number(42);
+        let mut text_order = TextOrder::default();
+        text_order.refresh(&numbering, &texts);
+        // No text yet: 42 reads as the empty text, as number 0 does.
+        assert_eq!(text_order.place((late, 0)), text_order.place((0, 0)));
+        texts.insert(42, "t45".into());
+        text_order.refresh(&numbering, &texts);
+        // "t45" sorts after "t4" (key 5) and before "t5" (key 4).
+        let place = |key| text_order.place((numbering.numbers[&key], 0));
+        assert!(place(5) < place(42) && place(42) < place(4), "{:?}", text_order.ranks);
     }
 
     /// The three views of `counts`, computed directly.
