@@ -31,7 +31,7 @@ use crate::epochs::{CheckpointPolicy, EpochPlan, Planner, Retraction, Schedule, 
 use crate::formats::custom::CustomLayout;
 use crate::formats::Reject;
 use crate::formats::{FileKind, Format};
-use crate::ingest::{accepted, judge, read_piece, Piece, Tally};
+use crate::ingest::{accepted, judge, read_piece, Piece, SizeHint, Tally};
 use crate::reports::{build_reports, ReportParams, ReportSet, PER_ENTITY_REPORTS};
 use crate::sinks::csv_out::write_atomically;
 use crate::sinks::quality::{remove_rejects, write_epoch, write_rejects, EpochRecord, QualityRow};
@@ -302,6 +302,8 @@ fn run_worker(
     });
     let mut control = Control::new(worker);
     let mut tallies = AllToAll::new(worker);
+    // Kept from epoch to epoch: a worker's next file is most often like its last.
+    let mut size_hint = SizeHint::default();
     let mut barrier = Barrier::new(worker);
     let mut planner = (index == 0).then(|| {
         let replace_changed = job.state.as_ref().is_some_and(|s| s.replace_changed);
@@ -355,7 +357,7 @@ fn run_worker(
             }
             Step::Apply(plan) => {
                 let context = StepContext { job, reports: set, state, bytes_read, tables: &tables };
-                apply(worker, &mut flow, &mut tallies, time, &context, plan)
+                apply(worker, &mut flow, &mut tallies, time, &context, plan, &mut size_hint)
             }
             Step::Checkpoint { .. } => {}
         }
@@ -457,6 +459,7 @@ fn apply(
     time: Time,
     context: &StepContext<'_>,
     plan: &EpochPlan,
+    size_hint: &mut SizeHint,
 ) {
     let StepContext { job, reports, state, bytes_read, tables } = *context;
     let (index, peers) = (worker.index(), worker.peers());
@@ -474,7 +477,7 @@ fn apply(
     let mut applied_early = Vec::new();
     for &(i, part) in units.iter().skip(index).step_by(peers) {
         let file = &plan.files[i];
-        let piece = read_piece(file, i, part, job.format_of(&file.path), reports, tables, bytes_read);
+        let piece = read_piece(file, i, part, job.format_of(&file.path), reports, tables, bytes_read, size_hint);
         if file.parts() > 1 && part > 0 {
             // Written, or cleared of what a run that died may have left.
             let name = rejects_part_name(&file.name, part);
@@ -600,7 +603,8 @@ fn take_back(
     let StepContext { job, reports, tables, .. } = *context;
     // Not counted again in the bytes read.
     let uncounted = AtomicU64::new(0);
-    let piece = read_piece(file, index, part, job.format_of(&file.path), reports, tables, &uncounted);
+    let mut size_hint = SizeHint::default();
+    let piece = read_piece(file, index, part, job.format_of(&file.path), reports, tables, &uncounted, &mut size_hint);
     piece.facts.feed(&mut flow.facts_in, -1, || {
         worker.step();
     });

@@ -33,6 +33,27 @@ pub struct InteractionFacts {
     known_types: [TextKey; 4],
 }
 
+/// Calls `$apply!` with every map of the facts, the dictionaries included, in
+/// one fixed order: the order of [`InteractionFacts::sizes`] and `reserve`.
+macro_rules! with_maps {
+    ($apply:ident) => {
+        $apply!(
+            names,
+            user_names,
+            user,
+            session,
+            other_type_user,
+            other_type_session,
+            category,
+            code_price,
+            code_band,
+            user_code_brand,
+            brand,
+            brand_buyer
+        )
+    };
+}
+
 impl InteractionFacts {
     pub fn add(&mut self, event: &Interaction<'_>) {
         let kind = EventKind::of(event.event_type);
@@ -80,6 +101,26 @@ impl InteractionFacts {
             }
         }
         self.hour[hour_of_day(event.time) as usize].add(&funnel);
+    }
+
+    /// Appends how many keys each map holds, in [`Self::reserve`]'s order.
+    pub(super) fn sizes(&self, sizes: &mut Vec<usize>) {
+        macro_rules! push {
+            ($($map:ident),+) => {
+                $(sizes.push(self.$map.len());)+
+            };
+        }
+        with_maps!(push);
+    }
+
+    /// Makes room in each map, in [`Self::sizes`]' order, for the next count `wanted` gives.
+    pub(super) fn reserve(&mut self, wanted: &mut impl Iterator<Item = usize>) {
+        macro_rules! reserve {
+            ($($map:ident),+) => {
+                $(self.$map.reserve(wanted.next().unwrap_or(0));)+
+            };
+        }
+        with_maps!(reserve);
     }
 
     /// The key of a text a report may show, remembering the text.

@@ -90,6 +90,21 @@ impl FileFacts {
         self.interactions.is_empty() && self.sales.is_empty()
     }
 
+    /// How many keys each map holds.
+    pub fn sizes(&self) -> MapSizes {
+        let mut sizes = MapSizes::default();
+        self.interactions.sizes(&mut sizes.0);
+        self.sales.sizes(&mut sizes.0);
+        sizes
+    }
+
+    /// Makes room in each map for its count in `sizes` times `scale`.
+    pub fn reserve(&mut self, sizes: &MapSizes, scale: f64) {
+        let mut wanted = sizes.0.iter().map(|&size| (size as f64 * scale) as usize);
+        self.interactions.reserve(&mut wanted);
+        self.sales.reserve(&mut wanted);
+    }
+
     /// Hands the facts that seldom recur in another file to the dataflow at
     /// once (see [`InteractionFacts::feed_per_file`]); the rest wait to be folded
     /// with the other files' and fed by [`FileFacts::feed`].
@@ -105,6 +120,10 @@ impl FileFacts {
         self.sales.feed(&mut inputs.sales, sign, &mut pause);
     }
 }
+
+/// The key counts of every map of a [`FileFacts`], in the order its parts list them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MapSizes(Vec<usize>);
 
 /// Adds `theirs` into `mine`, folding the smaller map into the larger (sums commute).
 fn fold_into<K: Eq + Hash, V: AddAssign + Default>(mine: &mut Map<K, V>, mut theirs: Map<K, V>) {
@@ -145,6 +164,10 @@ impl Names {
 
     fn len(&self) -> usize {
         self.0.len()
+    }
+
+    fn reserve(&mut self, additional: usize) {
+        self.0.reserve(additional);
     }
 
     /// Adds another file's names into these; a key's text is the same in both.

@@ -41,6 +41,31 @@ pub struct SalesFacts {
     last_month: Option<(Day, Month)>,
 }
 
+/// Calls `$apply!` with every map of the facts, the dictionary included, in
+/// one fixed order: the order of [`SalesFacts::sizes`] and `reserve`.
+macro_rules! with_maps {
+    ($apply:ident) => {
+        $apply!(
+            names,
+            product_order,
+            product_name,
+            customer_order,
+            customer_day,
+            customer_product,
+            month_order,
+            customer_month,
+            day,
+            category_order,
+            location_order,
+            branch_order,
+            discount,
+            product_discount,
+            payment_order,
+            agent_day_product
+        )
+    };
+}
+
 /// `Morning` before 12:00, `Afternoon` before 17:00, `Evening` after (SPEC §4.2).
 pub fn daypart(hour: u8) -> u8 {
     match hour {
@@ -129,6 +154,26 @@ impl SalesFacts {
     }
 
     /// See [`super::FileFacts::absorb`].
+    /// Appends how many keys each map holds, in [`Self::reserve`]'s order.
+    pub(super) fn sizes(&self, sizes: &mut Vec<usize>) {
+        macro_rules! push {
+            ($($map:ident),+) => {
+                $(sizes.push(self.$map.len());)+
+            };
+        }
+        with_maps!(push);
+    }
+
+    /// Makes room in each map, in [`Self::sizes`]' order, for the next count `wanted` gives.
+    pub(super) fn reserve(&mut self, wanted: &mut impl Iterator<Item = usize>) {
+        macro_rules! reserve {
+            ($($map:ident),+) => {
+                $(self.$map.reserve(wanted.next().unwrap_or(0));)+
+            };
+        }
+        with_maps!(reserve);
+    }
+
     pub fn absorb(&mut self, other: SalesFacts) {
         macro_rules! absorb {
             ($($name:ident),+) => {

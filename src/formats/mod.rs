@@ -85,7 +85,7 @@ impl From<Format> for FileKind<'_> {
 }
 
 impl FileKind<'_> {
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             FileKind::Facts(format) => format.name(),
             FileKind::Custom(_) => "custom layout",
