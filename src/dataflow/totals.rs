@@ -30,25 +30,17 @@ where
 {
     let by_key = Exchange::new(|(key, _, _): &(K, Time, R)| key.hashed());
     let stream = rows.inner.unary_frontier(by_key, "TotalsByKey", |_capability, _info| {
-        // A time's updates are listed as they come and summed once the time is
-        // complete: the table of sums is then made at its final size, where
-        // summing on arrival would grow it by doubling, moving every key each time.
-        let mut pending: ByTime<Vec<(K, R)>> = ByTime::default();
+        let mut pending: ByTime<HashMap<K, R, RandomState>> = ByTime::default();
         let mut totals: HashMap<K, R, RandomState> = HashMap::default();
         move |(input, frontier), output| {
             input.for_each(|capability, batch| {
                 for (key, time, diff) in batch.drain(..) {
-                    pending.buffer(time, || capability.delayed(&time, output.output_index())).push((key, diff));
+                    let sums = pending.buffer(time, || capability.delayed(&time, output.output_index()));
+                    add(sums, key, diff);
                 }
             });
-            while let Some((time, capability, updates)) = pending.next_complete(|time| frontier.less_equal(time)) {
+            while let Some((time, capability, mut sums)) = pending.next_complete(|time| frontier.less_equal(time)) {
                 let mut session = output.session(&capability);
-                // Room for every update to be a new key, as nearly all are in the
-                // collections summed here (a session or a user per file and worker).
-                let mut sums = HashMap::with_capacity_and_hasher(updates.len(), RandomState::default());
-                for (key, diff) in updates {
-                    add(&mut sums, key, diff);
-                }
                 if totals.is_empty() {
                     // Every key is new: the time's sums become the totals, sparing a
                     // second table of every key and its growth by doubling.
