@@ -12,8 +12,8 @@ const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
 
 /// How long freed memory stays with the process before mimalloc returns it.
 /// Against its default, a second, 100 ms lowered a 5M-event run's peak
-/// resident memory by 70-100 MB for a few percent of the time (README,
-/// Performance); immediate return (0) lowered it further but made the run a
+/// resident memory by 70-100 MB for a few percent of the time
+/// (bench/HISTORY.md); immediate return (0) lowered it further but made the run a
 /// fifth slower.
 const PURGE_DELAY_MS: std::ffi::c_long = 100;
 
