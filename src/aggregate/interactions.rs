@@ -33,13 +33,12 @@ pub struct InteractionFacts {
     known_types: [TextKey; 4],
 }
 
-/// Calls `$apply!` with every map of the facts, the dictionaries included, in
-/// one fixed order: the order of [`InteractionFacts::sizes`] and `reserve`.
+/// Calls `$apply!` with the given fields, then every hash map of the facts, in
+/// one fixed order: the order of [`InteractionFacts::sizes`] and `reserve`, and of `absorb`.
 macro_rules! with_maps {
-    ($apply:ident) => {
-        $apply!(
-            names,
-            user_names,
+    ($apply:ident $(, $first:ident)*) => {
+        $apply! {
+            $($first,)*
             user,
             session,
             other_type_user,
@@ -50,7 +49,7 @@ macro_rules! with_maps {
             user_code_brand,
             brand,
             brand_buyer
-        )
+        }
     };
 }
 
@@ -103,30 +102,12 @@ impl InteractionFacts {
         self.hour[hour_of_day(event.time) as usize].add(&funnel);
     }
 
-    /// Appends how many keys each map holds, in [`Self::reserve`]'s order.
-    pub(super) fn sizes(&self, sizes: &mut Vec<usize>) {
-        macro_rules! push {
-            ($($map:ident),+) => {
-                $(sizes.push(self.$map.len());)+
-            };
-        }
-        with_maps!(push);
-    }
-
-    /// Makes room in each map, in [`Self::sizes`]' order, for the next count `wanted` gives.
-    pub(super) fn reserve(&mut self, wanted: &mut impl Iterator<Item = usize>) {
-        macro_rules! reserve {
-            ($($map:ident),+) => {
-                $(self.$map.reserve(wanted.next().unwrap_or(0));)+
-            };
-        }
-        with_maps!(reserve);
-    }
-
     /// The key of a text a report may show, remembering the text.
     fn name(&mut self, text: &str) -> TextKey {
         self.names.remember(text)
     }
+
+    with_maps!(map_sizes, names, user_names);
 
     /// Adds another file's facts into these: a worker merges the accepted files of
     /// an epoch, so a key shared by several files enters the dataflow once.
@@ -136,18 +117,7 @@ impl InteractionFacts {
                 $(fold_into(&mut self.$name, other.$name);)+
             };
         }
-        absorb!(
-            user,
-            session,
-            other_type_user,
-            other_type_session,
-            category,
-            code_price,
-            code_band,
-            user_code_brand,
-            brand,
-            brand_buyer
-        );
+        with_maps!(absorb);
         self.names.absorb(other.names);
         self.user_names.absorb(other.user_names);
         for (hour, funnel) in self.hour.iter_mut().zip(other.hour) {

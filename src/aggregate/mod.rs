@@ -8,6 +8,28 @@
 //! the reject rate is refused whole (a range of a large file other than its first
 //! is applied before that and taken back if need be: see `engine::apply`).
 
+/// Implements `sizes` and `reserve` for a facts type over the maps named, in
+/// the order given: the order [`FileFacts::sizes`] and `reserve` rely on.
+macro_rules! map_sizes {
+    ($($map:ident),+ $(,)?) => {
+        /// Appends how many keys each map holds, in [`Self::reserve`]'s order.
+        pub(super) fn sizes(&self, sizes: &mut Vec<usize>) {
+            $(sizes.push(self.$map.len());)+
+        }
+
+        /// Makes room in each map, in [`Self::sizes`]' order, for the next count `wanted` gives.
+        pub(super) fn reserve(&mut self, wanted: &mut impl Iterator<Item = usize>) {
+            $(self.$map.reserve(wanted.next().unwrap_or(0));)+
+        }
+
+        /// How many keys each map has room for, in [`Self::sizes`]' order.
+        #[cfg(test)]
+        pub(super) fn capacities(&self, capacities: &mut Vec<usize>) {
+            $(capacities.push(self.$map.capacity());)+
+        }
+    };
+}
+
 mod interactions;
 mod sales;
 
@@ -170,6 +192,11 @@ impl Names {
         self.0.reserve(additional);
     }
 
+    #[cfg(test)]
+    fn capacity(&self) -> usize {
+        self.0.capacity()
+    }
+
     /// Adds another file's names into these; a key's text is the same in both.
     fn absorb(&mut self, mut theirs: Names) {
         if theirs.0.len() > self.0.len() {
@@ -206,6 +233,51 @@ impl<P: FnMut()> Ticker<P> {
         self.fed += 1;
         if self.fed % 100_000 == 0 {
             (self.pause)();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{FileFacts, MapSizes};
+    use crate::formats::Format;
+    use crate::records::{Interaction, Record};
+    use crate::reports::ReportSet;
+
+    #[test]
+    fn reserve_makes_room_in_each_map_for_its_own_count() {
+        // Events with different numbers of users, sessions, codes, brands and
+        // prices, and purchases for the sales maps, so that the maps' counts differ
+        // and a count given to the wrong map would show.
+        let mut facts = FileFacts::for_reports(ReportSet::for_format(Format::Rees46));
+        let texts: Vec<[String; 5]> =
+            (0..60).map(|i| [i % 7, i % 23, i % 3, i % 11, i % 13].map(|n| format!("{n}x"))).collect();
+        for (i, [user, session, code, brand, product]) in texts.iter().enumerate() {
+            let event_type = if i % 4 == 0 { "purchase" } else { "view" };
+            let event = Interaction {
+                time: 1_570_000_000 + i as i64 * 60,
+                event_type,
+                user,
+                session,
+                product,
+                category_id: "1",
+                category_code: code,
+                brand,
+                price_cents: 100 + (i as i64 % 17),
+            };
+            facts.add(&Record::Interaction(event));
+        }
+        let MapSizes(sizes) = facts.sizes();
+        assert!(sizes.iter().filter(|&&n| n > 0).count() > 8, "{sizes:?}");
+
+        let mut fresh = FileFacts::for_reports(ReportSet::for_format(Format::Rees46));
+        fresh.reserve(&facts.sizes(), 4.0);
+        let mut capacities = Vec::new();
+        fresh.interactions.capacities(&mut capacities);
+        fresh.sales.capacities(&mut capacities);
+        assert_eq!(capacities.len(), sizes.len());
+        for (map, (&size, &capacity)) in sizes.iter().zip(&capacities).enumerate() {
+            assert!(capacity >= 4 * size, "map {map}: room for {capacity}, {size} keys: {sizes:?} {capacities:?}");
         }
     }
 }

@@ -41,12 +41,12 @@ pub struct SalesFacts {
     last_month: Option<(Day, Month)>,
 }
 
-/// Calls `$apply!` with every map of the facts, the dictionary included, in
-/// one fixed order: the order of [`SalesFacts::sizes`] and `reserve`.
+/// Calls `$apply!` with the given fields, then every hash map of the facts, in
+/// one fixed order: the order of [`SalesFacts::sizes`] and `reserve`, and of `absorb`.
 macro_rules! with_maps {
-    ($apply:ident) => {
-        $apply!(
-            names,
+    ($apply:ident $(, $first:ident)*) => {
+        $apply! {
+            $($first,)*
             product_order,
             product_name,
             customer_order,
@@ -62,7 +62,7 @@ macro_rules! with_maps {
             product_discount,
             payment_order,
             agent_day_product
-        )
+        }
     };
 }
 
@@ -153,50 +153,16 @@ impl SalesFacts {
         self.names.remember(text)
     }
 
+    with_maps!(map_sizes, names);
+
     /// See [`super::FileFacts::absorb`].
-    /// Appends how many keys each map holds, in [`Self::reserve`]'s order.
-    pub(super) fn sizes(&self, sizes: &mut Vec<usize>) {
-        macro_rules! push {
-            ($($map:ident),+) => {
-                $(sizes.push(self.$map.len());)+
-            };
-        }
-        with_maps!(push);
-    }
-
-    /// Makes room in each map, in [`Self::sizes`]' order, for the next count `wanted` gives.
-    pub(super) fn reserve(&mut self, wanted: &mut impl Iterator<Item = usize>) {
-        macro_rules! reserve {
-            ($($map:ident),+) => {
-                $(self.$map.reserve(wanted.next().unwrap_or(0));)+
-            };
-        }
-        with_maps!(reserve);
-    }
-
     pub fn absorb(&mut self, other: SalesFacts) {
         macro_rules! absorb {
             ($($name:ident),+) => {
                 $(fold_into(&mut self.$name, other.$name);)+
             };
         }
-        absorb!(
-            product_order,
-            product_name,
-            customer_order,
-            customer_day,
-            customer_product,
-            month_order,
-            customer_month,
-            day,
-            category_order,
-            location_order,
-            branch_order,
-            discount,
-            product_discount,
-            payment_order,
-            agent_day_product
-        );
+        with_maps!(absorb);
         self.names.absorb(other.names);
         for (mine, theirs) in self.daypart.iter_mut().zip(other.daypart) {
             *mine += theirs;
