@@ -10,8 +10,9 @@
 //!
 //! A user's preference is chosen here too, ties going to the smallest (code,
 //! brand) by text: every worker holds the names of all codes and brands (see
-//! [`SmallNames`]), so a tie costs two lookups instead of arranging every tied
-//! user's candidates to choose among them by text downstream.
+//! [`SmallNames`]), so each worker ranks them by text (see `TextOrder`) and a
+//! tie is two integer comparisons, instead of arranging every tied user's
+//! candidates to choose among them by text downstream.
 //!
 //! Rankings are cut within each worker. A worker holds every (user, code) pair
 //! and every (code, brand, user) of its own users, so its `k` best with ties
