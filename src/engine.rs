@@ -603,6 +603,7 @@ fn take_back(
     let StepContext { job, reports, tables, .. } = *context;
     // Not counted again in the bytes read.
     let uncounted = AtomicU64::new(0);
+    // A re-read to take back neither needs the worker's hint nor should teach it.
     let mut size_hint = SizeHint::default();
     let piece = read_piece(file, index, part, job.format_of(&file.path), reports, tables, &uncounted, &mut size_hint);
     piece.facts.feed(&mut flow.facts_in, -1, || {

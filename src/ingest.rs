@@ -42,8 +42,8 @@ pub struct Tally {
 ///
 /// A file's keys (users, sessions, (user, code, brand) triples) grow with its
 /// bytes, so the next piece's maps are made at about the size they will reach:
-/// grown by doubling instead, a map moves every key at each step, and the
-/// largest maps of a file moved that way took a tenth of its reading.
+/// grown by doubling instead, a map moves every key at each step, which took
+/// 13% of a worker's reading in a profile of the 5M-event bench.
 #[derive(Default)]
 pub struct SizeHint {
     /// The format and whether compressed: a hint from another kind of file is no guide.
